@@ -1,0 +1,41 @@
+# Two commands do all the set-up on a fresh machine (Python >= 3.11 and make):
+#   make demo   - venv, install, build the default data set if missing, run the main job
+#   make test   - venv, install .[dev], run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STORE  ?= data/bars
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
+export MPLBACKEND ?= Agg
+
+.PHONY: demo test bench data clean-data help
+
+help:
+	@echo "make demo | make test | make bench | make data"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+data: $(VENV)/.installed
+	@test -f $(STORE)/_SUCCESS || $(BIN)/nexus --store $(STORE) data synth
+
+demo: data
+	$(BIN)/nexus --store $(STORE) data info
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed-dev data
+	$(BIN)/python scripts/bench.py
+
+clean-data:
+	rm -rf $(STORE)

@@ -1,0 +1,1 @@
+"""Benchmark stages: one module per area, each with NAME, ORDER and run(ctx) -> list[bench.Row]."""
