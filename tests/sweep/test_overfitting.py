@@ -51,12 +51,13 @@ def _mean_metric(block):
 
 
 def test_pbo_is_one_when_in_sample_winner_is_always_out_of_sample_loser():
-    # trial a earns +2 on blocks 0, 2 and -1 on blocks 1, 3; trial b the mirror. With the mean as metric:
+    # trial a earns +2 units on blocks 0, 2 and -1 on blocks 1, 3 (binary-exact values, so ties are exact);
+    # trial b is the mirror. With the mean as metric:
     # splits {0,2} and {1,3}: the IS winner is the OOS loser, rank 1 of 2 -> w = 1/3, logit = log(1/2);
     # the four mixed splits tie in and out of sample -> shared rank 1.5 -> w = 1/2, logit 0 (counted as overfit).
     per = 10
-    a = np.concatenate([np.full(per, v) for v in (0.02, -0.01, 0.02, -0.01)])
-    b = np.concatenate([np.full(per, v) for v in (-0.01, 0.02, -0.01, 0.02)])
+    a = np.concatenate([np.full(per, v) for v in (0.25, -0.125, 0.25, -0.125)])
+    b = np.concatenate([np.full(per, v) for v in (-0.125, 0.25, -0.125, 0.25)])
     res = of.pbo_cscv(np.column_stack([a, b]), n_blocks=4, metric=_mean_metric)
     assert res.n_splits == 6
     assert sorted(res.logits) == pytest.approx(sorted([math.log(0.5)] * 2 + [0.0] * 4), abs=1e-12)
