@@ -20,7 +20,6 @@ import json
 import os
 import pkgutil
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -85,21 +84,17 @@ class Context:
         return statistics.median(times)
 
     def peak_rss_mb(self, code: str, env: dict | None = None) -> float:
-        """Peak resident memory (MB) of a fresh Python process running ``code``."""
+        """Peak resident memory (MB) of a fresh Python process running ``code``.
+
+        Read from the child's own VmHWM: RUSAGE_CHILDREN would also count the
+        parent's pages the child shares before exec, inflating small figures.
+        """
         full_env = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)}
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        proc = subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True)
+        probe = code + "\nprint('__HWM__', open('/proc/self/status').read().split('VmHWM:')[1].split()[0])\n"
+        proc = subprocess.run([sys.executable, "-c", probe], env=full_env, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"peak_rss_mb subprocess failed:\n{proc.stderr[-2000:]}")
-        after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        # ru_maxrss of children is the max over all children so far; a fresh process each time keeps it honest
-        return max(after, before) / 1024.0 if after > before else self._rss_fallback(code, full_env)
-
-    @staticmethod
-    def _rss_fallback(code: str, env: dict) -> float:
-        wrapped = code + "\nimport resource as _r; print('__RSS__', _r.getrusage(_r.RUSAGE_SELF).ru_maxrss)"
-        proc = subprocess.run([sys.executable, "-c", wrapped], env=env, capture_output=True, text=True, check=True)
-        line = [l for l in proc.stdout.splitlines() if l.startswith("__RSS__")][-1]
+        line = [l for l in proc.stdout.splitlines() if l.startswith("__HWM__")][-1]
         return int(line.split()[1]) / 1024.0
 
 

@@ -43,6 +43,11 @@ def ensure_ray(address: str | None = None, num_cpus: int | None = None):
     return ray
 
 
+def _call(fn, data, chunk):
+    """Ray task body: Ray wraps functions, not callable instances, so the evaluator rides as an argument."""
+    return fn(data, chunk)
+
+
 def run_ray(
     fn: Callable[[dict, Sequence[dict]], Any],
     data: dict,
@@ -54,8 +59,9 @@ def run_ray(
 ) -> list:
     ray = ensure_ray(address, num_cpus)
     data_ref = ray.put(data)  # once; workers map it zero-copy
-    remote = ray.remote(fn)
-    refs = [remote.remote(data_ref, list(chunk)) for chunk in param_chunks]
+    fn_ref = ray.put(fn)
+    remote = ray.remote(_call)
+    refs = [remote.remote(fn_ref, data_ref, list(chunk)) for chunk in param_chunks]
     results: list = [None] * len(refs)
     index = {ref: i for i, ref in enumerate(refs)}
     pending = list(refs)

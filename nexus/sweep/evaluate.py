@@ -50,12 +50,21 @@ def daily_returns(value: np.ndarray, ts: np.ndarray, init_cash: float | np.ndarr
     return day[last] * NS_PER_DAY, r
 
 
+def value_stats(value: np.ndarray, ts: np.ndarray, init_cash: float, year_days: float | None) -> dict[str, np.ndarray]:
+    """Return and drawdown statistics per column (the definitions of :mod:`nexus.metrics.returns`)."""
+    from nexus.metrics.returns import resolve_basis, return_stats
+
+    ends, ppy, label = resolve_basis(value.shape[0], ts, None, "daily", year_days, None)
+    init = np.full(value.shape[1], float(init_cash))
+    return return_stats(value, init, ends, ppy, label)
+
+
 @dataclass
 class ChunkEvaluator:
     strategy: str | Callable
     sim: dict = field(default_factory=dict)  # keyword arguments of Portfolio.from_signals
     direction: str = "long"
-    periods_per_year: float = 365.0
+    year_days: float | None = None  # None: 365 when the bars trade on weekends, else 252
     start_idx: int = 0  # trade only bars >= start_idx (walk-forward out-of-sample); signals use all bars
 
     def __call__(self, data: dict, params: Sequence[dict]) -> dict:
@@ -84,8 +93,12 @@ class ChunkEvaluator:
             **kw,
         )
         value = np.asarray(pf.value, dtype=np.float64).reshape(len(b), -1)
-        day_ts, dret = daily_returns(value, b.ts, kw.get("init_cash", 10_000.0))
-        return {"day_ts": day_ts, "daily_returns": dret, "final_value": value[-1].copy(), "n_trades": _trade_counts(pf, value.shape[1])}
+        cash = float(kw.get("init_cash", 10_000.0))
+        day_ts, dret = daily_returns(value, b.ts, cash)
+        return {
+            "day_ts": day_ts, "daily_returns": dret, "stats": value_stats(value, b.ts, cash, self.year_days),
+            "final_value": value[-1].copy(), "n_trades": _trade_counts(pf, value.shape[1]),
+        }
 
 
 def _trade_counts(pf, k: int) -> np.ndarray:

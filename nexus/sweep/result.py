@@ -28,6 +28,11 @@ class SweepResult:
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def metric_key(self) -> str:
+        """The statistics column the table is sorted by, e.g. 'Sharpe Ratio (365d)'."""
+        return self.meta.get("metric_key", self.metric)
+
+    @property
     def best(self) -> pd.Series:
         return self.table.iloc[0]
 
@@ -47,7 +52,7 @@ class SweepResult:
         """
         import matplotlib.pyplot as plt
 
-        value = value or self.metric
+        value = value or self.metric_key
         names = list(self.table.index.names)
         for p in (x, y):
             if p not in names:
@@ -76,7 +81,7 @@ class SweepResult:
     def summary(self, top: int = 10) -> str:
         of = self.overfitting
         lines = [
-            f"sweep: {len(self.table)} combinations, metric {self.metric}",
+            f"sweep: {len(self.table)} combinations, sorted by {self.metric_key}",
             self.table.head(top).to_string(float_format=lambda v: f"{v:.4g}"),
         ]
         if of:

@@ -21,34 +21,25 @@ from nexus.sweep.evaluate import ChunkEvaluator, bars_to_data
 from nexus.sweep.grid import auto_chunk_columns, chunks, expand_grid
 from nexus.sweep.result import SweepResult
 
-# metric name -> (column in the table, higher is better)
+# short metric name -> prefix of the statistics key (keys carry units and basis, e.g. 'Sharpe Ratio (365d)');
+# every one of them is "higher is better" (drawdowns are negative percentages)
 METRICS = {
-    "sharpe": True,
-    "sortino": True,
-    "calmar": True,
-    "total_return": True,
-    "cagr": True,
-    "max_drawdown": False,  # a fraction, positive: smaller is better
-    "final_value": True,
+    "sharpe": "Sharpe Ratio",
+    "sortino": "Sortino Ratio",
+    "calmar": "Calmar Ratio",
+    "total_return": "Total Return [%]",
+    "cagr": "CAGR [%]",
+    "max_drawdown": "Max Drawdown [%]",
 }
 
 
-def column_metrics(daily: np.ndarray, final_value: np.ndarray, init_cash: float, periods_per_year: float) -> dict[str, np.ndarray]:
-    """Per-column performance on daily returns [days, k] (see nexus.metrics for the definitions)."""
-    from nexus import metrics
-
-    return metrics.sweep_metrics(daily, final_value=final_value, init_cash=init_cash, periods_per_year=periods_per_year)
-
-
-def default_periods(bars: Bars) -> float:
-    """365 days a year for crypto, 252 for futures (the instrument's calendar decides)."""
-    try:
-        from nexus.data import instruments
-
-        inst = instruments.get(bars.symbol)
-        return 252.0 if getattr(inst, "calendar", "24/7") != "24/7" else 365.0
-    except Exception:  # unknown symbols sweep as 24/7 markets
-        return 365.0
+def metric_key(columns, metric: str) -> str:
+    """The table column that holds ``metric`` (e.g. 'sharpe' -> 'Sharpe Ratio (365d)')."""
+    prefix = METRICS[metric]
+    for c in columns:
+        if str(c).startswith(prefix):
+            return str(c)
+    raise ConfigError(f"no statistics column for metric {metric!r}")
 
 
 def _check_bars(data: Any) -> Bars:
@@ -74,7 +65,7 @@ def sweep(
     num_cpus: int | None = None,
     seed: int = 0,
     direction: str = "long",
-    periods_per_year: float | None = None,
+    year_days: float | None = None,
     pbo_blocks: int = 16,
     progress: bool = True,
     start_idx: int = 0,
@@ -95,9 +86,8 @@ def sweep(
     params = expand_grid(grid, method=method, n_iter=n_iter, seed=seed, where=where)
     n = len(bars) - start_idx
     size = chunk_columns or auto_chunk_columns(n, len(params))
-    ppy = float(periods_per_year or default_periods(bars))
     sim.setdefault("init_cash", 10_000.0)
-    evaluator = ChunkEvaluator(strategy=strategy, sim=dict(sim), direction=direction, periods_per_year=ppy, start_idx=start_idx)
+    evaluator = ChunkEvaluator(strategy=strategy, sim=dict(sim), direction=direction, year_days=year_days, start_idx=start_idx)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -109,21 +99,19 @@ def sweep(
         if bar is not None:
             bar.close()
     daily = np.hstack([p["daily_returns"] for p in parts])
-    final = np.concatenate([p["final_value"] for p in parts])
     trades = np.concatenate([p["n_trades"] for p in parts])
-    cols = column_metrics(daily, final, float(sim["init_cash"]), ppy)
     table = pd.DataFrame(params)
     names = list(table.columns)
     table["combo"] = np.arange(len(params))
-    for k, v in cols.items():
-        table[k] = v
-    table["final_value"] = final
-    table["n_trades"] = trades
+    for key in parts[0]["stats"]:
+        table[key] = np.concatenate([p["stats"][key] for p in parts])
+    table["Trades"] = trades
     table = table.set_index(names)
-    table = table.sort_values(metric, ascending=not METRICS[metric], kind="mergesort", na_position="last")
+    key = metric_key(table.columns, metric)
+    table = table.sort_values(key, ascending=False, kind="mergesort", na_position="last")
     result = SweepResult(table=table, metric=metric, params=params, trial_returns=daily, meta={
         "strategy": getattr(strategy, "__name__", strategy), "symbol": bars.symbol, "timeframe": bars.timeframe,
-        "n_bars": n, "day_ts": parts[0]["day_ts"], "engine": engine, "chunk_columns": size, "seed": seed, "periods_per_year": ppy, "sim": dict(sim),
+        "n_bars": n, "day_ts": parts[0]["day_ts"], "engine": engine, "chunk_columns": size, "seed": seed, "metric_key": key, "sim": dict(sim),
     })
     result.overfitting = overfitting_stats(daily, int(table.iloc[0]["combo"]), pbo_blocks)
     return result

@@ -23,7 +23,7 @@ import pandas as pd
 from nexus.data.bars import Bars
 from nexus.data.timeframes import ns_to_datetime_index
 from nexus.errors import ConfigError, ValidationError
-from nexus.sweep.runner import METRICS, column_metrics, default_periods, sweep
+from nexus.sweep.runner import METRICS, sweep
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def walk_forward(
     anchored: bool = False,
     train_bars: int | None = None,
     test_bars: int | None = None,
-    periods_per_year: float | None = None,
+    year_days: float | None = None,
     progress: bool = False,
     **kwargs: Any,
 ) -> WalkForwardResult:
@@ -91,33 +91,36 @@ def walk_forward(
         raise ConfigError(f"metric {metric!r} is unknown; choose one of {sorted(METRICS)}")
     wins = make_windows(len(data), n_windows=n_windows, train_ratio=train_ratio, anchored=anchored,
                         train_bars=train_bars, test_bars=test_bars)
-    ppy = float(periods_per_year or default_periods(data))
     cash = float(kwargs.pop("init_cash", 10_000.0))
     start_cash = cash
     rows, rets, days = [], [], []
     for i, w in enumerate(wins):
         is_res = sweep(strategy, grid, data=data[w.train_start:w.train_end], metric=metric, progress=progress,
-                       periods_per_year=ppy, init_cash=cash, **kwargs)
+                       year_days=year_days, init_cash=cash, **kwargs)
         best = is_res.best_params
         oos = sweep(strategy, {k: [v] for k, v in best.items()}, data=data[w.train_start:w.test_end], metric=metric,
-                    progress=False, periods_per_year=ppy, init_cash=cash, start_idx=w.train_end - w.train_start, **kwargs)
+                    progress=False, year_days=year_days, init_cash=cash, start_idx=w.train_end - w.train_start, **kwargs)
         r = oos.trial_returns[:, 0]
         day_ts = oos.meta.get("day_ts")
         rets.append(r)
         days.append(day_ts)
         row = {"window": i, "train_start": data.ts[w.train_start], "train_end": data.ts[w.train_end - 1],
                "test_start": data.ts[w.train_end], "test_end": data.ts[w.test_end - 1], **best,
-               f"is_{metric}": float(is_res.best[metric]), f"oos_{metric}": float(oos.best[metric]),
-               "oos_final_value": float(oos.best["final_value"]), "oos_trades": int(oos.best["n_trades"])}
+               f"IS {is_res.metric_key}": float(is_res.best[is_res.metric_key]),
+               f"OOS {oos.metric_key}": float(oos.best[oos.metric_key]),
+               "OOS End Value": float(oos.best["End Value"]), "OOS Trades": int(oos.best["Trades"])}
         rows.append(row)
-        cash = float(oos.best["final_value"])
+        cash = float(oos.best["End Value"])
     table = pd.DataFrame(rows).set_index("window")
     for c in ("train_start", "train_end", "test_start", "test_end"):
         table[c] = ns_to_datetime_index(table[c].to_numpy(np.int64))
     daily = np.concatenate(rets)
     idx = ns_to_datetime_index(np.concatenate(days)) if all(d is not None for d in days) else pd.RangeIndex(daily.size)
     oos_returns = pd.Series(daily, index=idx, name="oos_return")
-    cols = column_metrics(daily[:, None], np.array([cash]), start_cash, ppy)
-    stats = pd.Series({k: float(v[0]) for k, v in cols.items()} | {"final_value": cash, "windows": len(wins)})
+    from nexus.metrics import stats_from_returns
+
+    stats = stats_from_returns(oos_returns, year_days=year_days)
+    stats["End Value"] = cash
+    stats["Windows"] = len(wins)
     return WalkForwardResult(windows=table, oos_returns=oos_returns, stats=stats, metric=metric,
-                             meta={"init_cash": start_cash, "anchored": anchored, "periods_per_year": ppy})
+                             meta={"init_cash": start_cash, "anchored": anchored, "year_days": year_days})
