@@ -22,7 +22,7 @@ _API: dict[str, str] = {
     "Bars": "nexus.data.bars",
     "BarStore": "nexus.data.store",
     "validate": "nexus.data.validate",
-    "clean": "nexus.data.validate",
+    "clean": "nexus.data.clean",
     "resample": "nexus.data.resample",
     "align": "nexus.data.resample",
     "Instrument": "nexus.data.instruments",
