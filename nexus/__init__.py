@@ -31,6 +31,8 @@ _API: dict[str, str] = {
     "synth": "nexus.data.sources.synth",
     "mqscore": "nexus.mqscore",
     "signals": "nexus.strategies",
+    "signal_columns": "nexus.strategies",
+    "SignalMatrix": "nexus.strategies",
     "register_strategy": "nexus.strategies",
     "check_lookahead": "nexus.strategies",
     "check_warmup": "nexus.strategies",

@@ -1,0 +1,23 @@
+"""The twenty NEXUS strategies and four baselines as numba signal kernels, one registry.
+
+>>> import nexus as nx                                            # doctest: +SKIP
+>>> S = nx.signals(bars)       # every strategy but the baselines  # doctest: +SKIP
+>>> S.names, S.signal.shape                 # (names, [n_bars, k] int8)       # doctest: +SKIP
+>>> nx.check_lookahead("all", bars).ok                            # doctest: +SKIP
+True
+
+See docs/strategies.md for each strategy's rule and bar proxy.
+"""
+
+from nexus.strategies.registry import REGISTRY, Param, StrategySpec, get_spec, nexus_names, register_strategy, select, unregister_strategy
+from nexus.strategies import builtins as _builtins  # noqa: F401  (fills REGISTRY)
+from nexus.strategies.matrix import SignalMatrix, signal_columns, signals
+from nexus.strategies.checks import LookaheadReport, WarmupReport, check_lookahead, check_warmup
+from nexus.strategies.context import Context
+from nexus.strategies.pool import release_memory
+
+__all__ = [
+    "REGISTRY", "Param", "StrategySpec", "SignalMatrix", "Context", "LookaheadReport", "WarmupReport",
+    "signals", "signal_columns", "register_strategy", "unregister_strategy", "get_spec", "nexus_names",
+    "select", "check_lookahead", "check_warmup", "release_memory",
+]
