@@ -20,6 +20,8 @@ import numpy as np
 from nexus.errors import ConfigError, ValidationError
 from nexus.indicators import rolling as _r
 from nexus.indicators import technical as _t
+from nexus.indicators.histogram import rolling_max_bin_share_nb
+from nexus.indicators.quantile import rolling_quantile
 
 
 def _as_float(x: object, name: str) -> np.ndarray:
@@ -123,4 +125,5 @@ def adx(high, low, close, n: int = 14) -> tuple[np.ndarray, np.ndarray, np.ndarr
 __all__ = [
     "sma", "ema", "wilder", "rolling_sum", "rolling_std", "rolling_var", "rolling_min", "rolling_max",
     "rolling_corr", "rolling_cov", "zscore", "rsi", "atr", "macd", "bollinger", "vwap", "adx", "returns", "roc",
+    "rolling_quantile", "rolling_max_bin_share_nb",
 ]

@@ -1,0 +1,128 @@
+"""Rolling quantiles over a trailing window, from a sorted window buffer.
+
+The window's values are kept sorted in a small buffer: each bar swaps the
+value leaving for the value entering (two binary searches and one block move
+of the values between them, in L1 for the short windows this is meant for),
+then reads the order statistics. Nothing is re-sorted. Quantiles use numpy's
+default ``linear`` rule: position ``q * (m - 1)`` in the sorted window,
+interpolated between its two neighbours.
+
+Conventions match :mod:`nexus.indicators.rolling`: causal, the first
+``n - 1`` bars are NaN, a window holding a NaN yields NaN there.
+:func:`quantiles_block_nb` advances the state over a block of bars, so fused
+kernels can run it block by block.
+
+>>> import numpy as np
+>>> x = np.array([5., 1, 4, 2, 3, 9])
+>>> rolling_quantiles_nb(x, 5, np.array([0.25, 0.5, 0.75]))[4:].tolist()
+[[2.0, 3.0, 4.0], [2.0, 3.0, 4.0]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# integer state of a sorted window: valid values held, NaNs in the window
+I_M, I_NANS = 0, 1
+
+
+@njit(cache=True, nogil=True)
+def quantiles_block_nb(x, t0, t1, n, buf, ist, qs, out):
+    """Advance a sorted ``n``-window over bars ``t0..t1-1`` of ``x``; ``out[t - t0, i]`` = quantile ``qs[i]``.
+
+    ``buf`` (length n) and ``ist`` (int64 [2], zeros to start) carry the state
+    between blocks. Array accesses only: no per-bar function call.
+    """
+    k = qs.shape[0]
+    m = ist[I_M]
+    nans = ist[I_NANS]
+    for t in range(t0, t1):
+        new = x[t]
+        has_old = t >= n
+        old = x[t - n] if has_old else np.nan
+        new_ok = new == new
+        old_ok = has_old and old == old
+        if new_ok and old_ok:
+            # position of old (first >= old), then slide the values between old and new
+            lo = 0
+            hi = m
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if buf[mid] < old:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            i = lo
+            if new > old:
+                while i + 1 < m and buf[i + 1] < new:
+                    buf[i] = buf[i + 1]
+                    i += 1
+            elif new < old:
+                while i > 0 and buf[i - 1] > new:
+                    buf[i] = buf[i - 1]
+                    i -= 1
+            buf[i] = new
+        else:
+            if new_ok:
+                i = m
+                while i > 0 and buf[i - 1] > new:
+                    buf[i] = buf[i - 1]
+                    i -= 1
+                buf[i] = new
+                m += 1
+            else:
+                nans += 1
+            if has_old:
+                if old_ok:
+                    lo = 0
+                    hi = m
+                    while lo < hi:
+                        mid = (lo + hi) >> 1
+                        if buf[mid] < old:
+                            lo = mid + 1
+                        else:
+                            hi = mid
+                    for j in range(lo, m - 1):
+                        buf[j] = buf[j + 1]
+                    m -= 1
+                else:
+                    nans -= 1
+        for q in range(k):
+            if t >= n - 1 and nans == 0:
+                pos = qs[q] * (m - 1)
+                lo = int(pos)
+                if lo >= m - 1:
+                    out[t - t0, q] = buf[m - 1]
+                else:
+                    a = buf[lo]
+                    out[t - t0, q] = a + (buf[lo + 1] - a) * (pos - lo)
+            else:
+                out[t - t0, q] = np.nan
+    ist[I_M] = m
+    ist[I_NANS] = nans
+
+
+@njit(cache=True, nogil=True)
+def rolling_quantiles_nb(x, n, qs):
+    """Trailing ``n``-bar quantiles ``qs`` (each in [0, 1]) of ``x``: array [len(x), len(qs)]."""
+    N = x.shape[0]
+    out = np.empty((N, qs.shape[0]))
+    quantiles_block_nb(x, 0, N, n, np.empty(n), np.zeros(2, np.int64), qs, out)
+    return out
+
+
+def rolling_quantile(x: np.ndarray, n: int, q: float) -> np.ndarray:
+    """Trailing ``n``-bar quantile ``q`` of a 1-D array (numpy's linear rule).
+
+    >>> rolling_quantile(np.arange(6.0), 3, 0.5).tolist()
+    [nan, nan, 1.0, 2.0, 3.0, 4.0]
+    """
+    from nexus.errors import ConfigError
+
+    if not 0.0 <= q <= 1.0:
+        raise ConfigError(f"rolling_quantile: q={q} is outside [0, 1]")
+    if int(n) < 1:
+        raise ConfigError(f"rolling_quantile: window n={n} must be >= 1")
+    arr = np.ascontiguousarray(x, dtype=np.float64)
+    return rolling_quantiles_nb(arr, int(n), np.array([float(q)]))[:, 0]

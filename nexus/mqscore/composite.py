@@ -1,0 +1,83 @@
+"""Composite, grade, rule regimes, confidence and gate from the six dimensions (numba)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def composite_nb(dims, weights, floors, warm):
+    """Composite [N] (clipped weighted sum of dims [6, N]) and grade codes (int8, -1 in warm-up)."""
+    N = dims.shape[1]
+    comp = np.empty(N)
+    grade = np.full(N, -1, np.int8)
+    for t in range(N):
+        if t < warm:
+            comp[t] = np.nan
+            continue
+        s = 0.0
+        for i in range(6):
+            s += weights[i] * dims[i, t]
+        s = min(1.0, max(0.0, s))
+        comp[t] = s
+        g = 0
+        for j in range(floors.shape[0]):
+            if s >= floors[j]:
+                g = j
+        grade[t] = g
+    return comp, grade
+
+
+@njit(cache=True, nogil=True)
+def rule_scores_nb(dims, warm, consistent):
+    """Normalised rule scores [N, 6] float32 (NaN in warm-up); dims rows: liq, vol, mom, imb, trend, noise."""
+    N = dims.shape[1]
+    out = np.full((N, 6), np.nan, np.float32)
+    raw = np.zeros(6)
+    for t in range(warm, N):
+        liq = dims[0, t]
+        vol = dims[1, t]
+        mom = dims[2, t]
+        trd = dims[4, t]
+        noi = dims[5, t]
+        m = (dims[0, t] + dims[1, t] + dims[2, t] + dims[3, t] + dims[4, t] + dims[5, t]) / 6.0
+        raw[:] = 0.0
+        if vol > 0.7 and liq < 0.3:
+            raw[0] = 0.8
+        if trd > 0.7 and mom > 0.6:
+            raw[1] = 0.8
+        if trd < 0.3 and noi < 0.4:
+            raw[2] = 0.7
+        if m > 0.7 and trd > 0.6:
+            raw[3] = 0.9
+        choppy = noi < 0.3 if consistent else noi > 0.7
+        if m < 0.3 or choppy:
+            raw[4] = 0.7
+        tot = raw[0] + raw[1] + raw[2] + raw[3] + raw[4]
+        if tot == 0.0:
+            raw[5] = 1.0
+            tot = 1.0
+        for i in range(6):
+            out[t, i] = raw[i] / tot
+    return out
+
+
+@njit(cache=True, nogil=True)
+def regime_gate_nb(scores, composite, liquidity, crisis, min_composite, min_liquidity, warm):
+    """Regime (argmax, first on ties; -1 in warm-up), confidence (max score) and gate."""
+    N = scores.shape[0]
+    regime = np.full(N, -1, np.int8)
+    conf = np.full(N, np.nan)
+    gate = np.zeros(N, np.bool_)
+    for t in range(warm, N):
+        best = 0
+        for i in range(1, 6):
+            if scores[t, i] > scores[t, best]:
+                best = i
+        if scores[t, best] != scores[t, best]:
+            continue
+        regime[t] = best
+        conf[t] = scores[t, best]
+        gate[t] = composite[t] >= min_composite and liquidity[t] >= min_liquidity and not crisis[best]
+    return regime, conf, gate
