@@ -36,6 +36,8 @@ _API: dict[str, str] = {
     "register_strategy": "nexus.strategies",
     "check_lookahead": "nexus.strategies",
     "check_warmup": "nexus.strategies",
+    "Registry": "nexus.models",
+    "build_features": "nexus.models",
     "Portfolio": "nexus.portfolio",
     "stats": "nexus.metrics",
     "backtest": "nexus.pipeline",

@@ -1,0 +1,215 @@
+"""The model registry: files plus ``manifest.json`` with hashes, shapes and training windows.
+
+``ROOT/manifest.json`` lists every slot's model: file, format (``onnx`` or
+``xgboost-ubj``), sha256, feature names in order, input and output shapes
+and meaning, training window(s), the out-of-sample metric next to its naive
+baseline, ``usable``, and library versions. Loading checks the hash; a
+model that did not beat its baseline loads with ``usable == False`` so the
+pipeline falls back to the rule version with a warning. Writes go to a
+temporary file renamed into place.
+
+>>> reg = Registry("data/models")                        # doctest: +SKIP
+>>> m = reg.load("regime_classifier")                    # doctest: +SKIP
+>>> m.check_applicable(bars.ts)                          # doctest: +SKIP
+>>> proba = m.predict(fm.select(m.feature_names))        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nexus.errors import ModelError
+from nexus.models.inference import DEFAULT_CHUNK, DEFAULT_THREADS, OnnxRunner, XGBoostRunner, postprocess, run_batched
+from nexus.models.slots import get_slot
+
+MANIFEST = "manifest.json"
+FORMATS = {"onnx": ".onnx", "xgboost-ubj": ".ubj"}
+
+
+def sha256_bytes(blob: bytes) -> str:
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _iso(ns: int) -> str:
+    return str(np.datetime64(int(ns), "ns")) + "Z"
+
+
+@dataclass
+class LoadedModel:
+    """A verified model ready for batched prediction (see module docstring)."""
+
+    slot: str
+    entry: dict
+    runner: Any = field(repr=False)
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return tuple(self.entry["feature_names"])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.entry["n_features"])
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return tuple(self.entry["outputs"])
+
+    @property
+    def meaning(self) -> str:
+        return str(self.entry.get("output_meaning", ""))
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.entry.get("usable", False))
+
+    @property
+    def train_window(self) -> tuple[int, int]:
+        w = self.entry["train_window"]
+        return int(w["start_ns"]), int(w["end_ns"])
+
+    def predict(self, X: np.ndarray, *, chunk: int = DEFAULT_CHUNK) -> np.ndarray:
+        """float32 [m, len(outputs)] for float32 rows X [m, n_features]; NaN rows (warm-up) give NaN."""
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            got = X.shape[1] if X.ndim == 2 else f"an array of shape {X.shape}"
+            raise ModelError(
+                f"model {self.slot!r} expects {self.n_features} features per row ({', '.join(self.feature_names[:4])}, ...), "
+                f"got {got}; build them with build_features(...).select(model.feature_names)"
+            )
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        raw = run_batched(self.runner, X, chunk)
+        post = self.entry.get("postprocess", {"kind": "identity"})
+        return postprocess(post["kind"], post.get("params", {}), raw, X)
+
+    def check_applicable(self, ts_ns: np.ndarray, force: bool = False, *, series: str | None = None) -> None:
+        """Refuse bars inside or before the training window (ModelError) unless ``force`` (then warn).
+
+        ``series`` ("SYMBOL/TF") uses that series' own window when the model
+        recorded one; otherwise the overall window (latest end) applies.
+        """
+        ts = np.asarray(ts_ns, dtype=np.int64).ravel()
+        if ts.size == 0:
+            return
+        windows = self.entry.get("train_windows", {})
+        end = int(windows[series]["end_ns"]) if series in windows else self.train_window[1]
+        bad = np.flatnonzero(ts <= end)
+        if bad.size == 0:
+            return
+        msg = (f"model {self.slot!r} was trained on bars up to {_iso(end)}; {bad.size} of {ts.size} bars "
+               f"(first at row {int(bad[0])}, {_iso(int(ts[bad[0]]))}) lie inside or before its training window. "
+               "Apply it to later bars, retrain with `nexus train --until DATE`, or pass force=True")
+        if not force:
+            raise ModelError(msg)
+        warnings.warn(msg + " (forced)", stacklevel=2)
+
+
+class Registry:
+    """Model files and their manifest under ``root`` (default ``data/models``)."""
+
+    def __init__(self, root: str | os.PathLike = "data/models", *, threads: int = DEFAULT_THREADS) -> None:
+        self.root = Path(root)
+        self.threads = threads
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / MANIFEST
+
+    @property
+    def manifest(self) -> dict:
+        """The parsed manifest (``{"models": {}}`` when the registry is empty)."""
+        path = self.manifest_path
+        if not path.exists():
+            return {"version": 1, "models": {}}
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelError(f"{path} is not readable JSON ({exc}); retrain with `nexus train` to rewrite it") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
+            raise ModelError(f"{path} has no 'models' table; retrain with `nexus train` to rewrite it")
+        return data
+
+    def slots(self) -> list[str]:
+        return sorted(self.manifest["models"])
+
+    def has(self, slot: str) -> bool:
+        return slot in self.manifest["models"]
+
+    def entry(self, slot: str) -> dict:
+        models = self.manifest["models"]
+        if slot not in models:
+            get_slot(slot)  # an unknown name gets the list of known slots
+            raise ModelError(f"no {slot!r} model in {self.manifest_path}; train one with `nexus train --out {self.root}`")
+        return models[slot]
+
+    def save(self, slot: str, blob: bytes, fmt: str, entry: dict) -> dict:
+        """Write the model file and its manifest entry (file first, then the manifest, each atomically)."""
+        get_slot(slot)
+        if fmt not in FORMATS:
+            raise ModelError(f"unknown model format {fmt!r}; use one of {sorted(FORMATS)}")
+        fname = f"{slot}{FORMATS[fmt]}"
+        _atomic_write(self.root / fname, blob)
+        full = dict(entry, slot=slot, file=fname, format=fmt, sha256=sha256_bytes(blob), bytes=len(blob))
+        manifest = self.manifest
+        manifest["models"][slot] = full
+        _atomic_write(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+        return full
+
+    def update(self, **top: Any) -> None:
+        """Set top-level manifest fields (training run info)."""
+        manifest = self.manifest
+        manifest.update(top)
+        _atomic_write(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+
+    def load(self, slot: str, *, threads: int | None = None) -> LoadedModel:
+        """The verified model of ``slot``; ModelError on a missing file, hash mismatch or bad entry."""
+        entry = self.entry(slot)
+        path = self.root / entry["file"]
+        try:
+            blob = path.read_bytes()
+        except OSError as exc:
+            raise ModelError(f"model file {path} for slot {slot!r} cannot be read ({exc}); retrain with `nexus train --out {self.root}`") from exc
+        digest = sha256_bytes(blob)
+        if digest != entry["sha256"]:
+            raise ModelError(
+                f"model file {path} does not match its sha256 in {self.manifest_path} "
+                f"(expected {entry['sha256'][:12]}..., got {digest[:12]}...): it was modified or corrupted; "
+                f"retrain with `nexus train --out {self.root}`"
+            )
+        n = threads or self.threads
+        try:
+            if entry["format"] == "onnx":
+                runner: Any = OnnxRunner(blob, entry["raw_output"], n)
+            elif entry["format"] == "xgboost-ubj":
+                runner = XGBoostRunner(blob, n)
+            else:
+                raise ModelError(f"{path}: unknown format {entry['format']!r}; retrain with `nexus train`")
+        except ModelError:
+            raise
+        except Exception as exc:
+            raise ModelError(f"model file {path} cannot be loaded ({exc}); retrain with `nexus train --out {self.root}`") from exc
+        return LoadedModel(slot=slot, entry=entry, runner=runner)
+
+
+__all__ = ["Registry", "LoadedModel", "sha256_bytes", "MANIFEST"]
