@@ -8,7 +8,7 @@ STORE  ?= data/bars
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 export MPLBACKEND ?= Agg
 
-.PHONY: demo test bench data clean-data help
+.PHONY: demo test bench data models clean-data help
 
 help:
 	@echo "make demo | make test | make bench | make data"
@@ -28,8 +28,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 data: $(VENV)/.installed
 	@test -f $(STORE)/_SUCCESS || $(BIN)/nexus --store $(STORE) data synth
 
-demo: data
+MODELS ?= data/models
+
+models: data
+	@test -f $(MODELS)/manifest.json || $(BIN)/nexus --store $(STORE) train --out $(MODELS)
+
+demo: models
 	$(BIN)/nexus --store $(STORE) data info
+	$(BIN)/nexus --store $(STORE) backtest --config backtest.toml --set run.models=$(MODELS) --out reports
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q

@@ -1,0 +1,156 @@
+"""The trained models the pipeline may use, bound to one symbol's bars at a time.
+
+:class:`ModelSet` loads every slot of the registry that is trained *and*
+marked usable (it beat its naive baseline out of sample); any other slot
+falls back to its layer's documented rule, and :attr:`ModelSet.status` says
+which and why, for the report. :meth:`ModelSet.bind` attaches one symbol's
+bars, MQScore and signals; its ``predict(slot, rows)`` builds the feature
+matrix once per symbol, scores only ``rows`` (the bars still alive in the
+pipeline) and returns NaN on rows the model may not score: feature warm-up,
+and every bar inside or before the model's training window (so training
+data never leaks into the backtest).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nexus.errors import ModelError
+
+
+class ModelSet:
+    def __init__(self, root: str | Path | None, use_models: bool = True, timings: Any = None) -> None:
+        self.root = Path(root) if root else None
+        self.models: dict[str, Any] = {}
+        self.status: dict[str, str] = {}
+        self.hashes: dict[str, str] = {}
+        self.timings = timings
+        from nexus.models.slots import SLOT_NAMES
+
+        if not use_models:
+            self.status = {s: "off (run.use_models = false): rule fallback" for s in SLOT_NAMES}
+            return
+        if self.root is None or not (self.root / "manifest.json").exists():
+            self.status = {s: f"not trained (no registry at {self.root}): rule fallback" for s in SLOT_NAMES}
+            return
+        from nexus.models.registry import Registry
+
+        # numba stages run on one core; batched inference may use the machine (NEXUS_MODEL_THREADS overrides)
+        threads = int(os.environ.get("NEXUS_MODEL_THREADS", min(os.cpu_count() or 1, 4)))
+        reg = Registry(self.root, threads=threads)
+        for slot in SLOT_NAMES:
+            if not reg.has(slot):
+                self.status[slot] = "not trained: rule fallback"
+                continue
+            entry = reg.entry(slot)
+            if not entry.get("usable", False):
+                self.status[slot] = "trained but did not beat its baseline: rule fallback"
+                continue
+            try:
+                self.models[slot] = reg.load(slot)
+            except ModelError as exc:
+                self.status[slot] = f"refused ({exc}): rule fallback"
+                continue
+            self.hashes[slot] = str(entry.get("sha256", ""))
+            self.status[slot] = "model"
+
+    def bind(self, bars: Any, mq: Any, sig: Any) -> "BoundModels":
+        return BoundModels(self, bars, mq, sig)
+
+
+class BoundModels:
+    """Models bound to one symbol: ``predict(slot, rows)`` and ``outputs(slot)`` for the layers."""
+
+    def __init__(self, models: ModelSet, bars: Any, mq: Any, sig: Any) -> None:
+        self.set = models
+        self.bars = bars
+        self.mq = mq
+        self.sig = sig
+        self.series = f"{bars.symbol}/{bars.timeframe}"
+        self._fm = None
+        self.rows_scored: dict[str, int] = {}
+
+    def _first_scored_row(self) -> int:
+        """First bar any model may score: the earliest end of a training window, per series."""
+        ends = [self._train_end(m) for m in self.set.models.values()]
+        return int(np.searchsorted(self.bars.ts, min(ends), side="right")) if ends else len(self.bars)
+
+    def _features(self):
+        if self._fm is None:
+            self._fm = features_from(self.bars, self.mq, self.sig, self._first_scored_row())
+        return self._fm
+
+    def outputs(self, slot: str) -> tuple[str, ...]:
+        m = self.set.models.get(slot)
+        return () if m is None else tuple(m.outputs)
+
+    def _train_end(self, model: Any) -> int:
+        windows = model.entry.get("train_windows", {}) or {}
+        if self.series in windows:
+            return int(windows[self.series]["end_ns"])
+        return int(model.train_window[1])
+
+    def predict(self, slot: str, rows: np.ndarray) -> np.ndarray | None:
+        model = self.set.models.get(slot)
+        if model is None:
+            return None
+        t0 = time.perf_counter()
+        out = np.full((len(rows), len(model.outputs)), np.nan, dtype=np.float32)
+        ok = self.bars.ts[rows] > self._train_end(model)
+        if ok.any():
+            fm = self._features()
+            use = rows[ok]
+            index = {name: i for i, name in enumerate(fm.names)}
+            missing = [f for f in model.feature_names if f not in index]
+            if missing:
+                raise ModelError(f"model {slot!r} reads features {missing[:4]} that build_features did not make; retrain with `nexus train`")
+            X = fm.values[np.ix_(use, [index[f] for f in model.feature_names])]
+            out[ok] = model.predict(np.ascontiguousarray(X, dtype=np.float32))
+        self.rows_scored[slot] = self.rows_scored.get(slot, 0) + int(ok.sum())
+        if self.set.timings is not None:
+            self.set.timings.add("inference", time.perf_counter() - t0)
+        return out
+
+    def release(self) -> None:
+        self._fm = None
+
+
+def features_from(bars: Any, mq: Any, sig: Any, first_row: int):
+    """``build_features(bars, mq, sig)`` with the signal block computed only from ``first_row`` on.
+
+    Models score only bars after their training window, usually the last 40 %
+    of a series. The bar block runs over every row (its long EMA feature is
+    recursive over the whole series); the signal-record block re-anchors its
+    window sums at every multiple of ``ANCHOR``, so starting it at such a row
+    gives exactly the values of the full build (tests hold them equal), and
+    earlier rows of that block stay NaN. Falls back to the full build if the
+    feature module's layout changes.
+    """
+    from nexus.models import features as F
+
+    n = len(bars)
+    try:
+        from nexus.models.feature_kernels import ANCHOR, sig_features_nb
+
+        lo = (max(0, min(int(first_row), n)) // ANCHOR) * ANCHOR
+        if lo == 0:
+            return F.build_features(bars, mq, sig)
+        base = F.build_features(bars, mq)  # bar + MQScore blocks, every row
+        names = tuple(base.names) + tuple(F.SIG_FEATURES)
+        values = np.full((n, len(names)), np.nan, dtype=np.float32)
+        values[:, :len(base.names)] = base.values
+        del base
+        chunk = max(ANCHOR, (int(F.DEFAULT_CHUNK) // ANCHOR) * ANCHOR)
+        s = np.ascontiguousarray(sig.signal, dtype=np.int8)
+        cf = np.ascontiguousarray(sig.confidence, dtype=np.float32)
+        view = values[:, len(names) - len(F.SIG_FEATURES):]
+        for a in range(lo, n, chunk):
+            sig_features_nb(s, cf, bars.close, F.MIN_CONFIDENCE, a, min(n, a + chunk), view)
+        return F.FeatureMatrix(names=names, values=values, warmup=lo, ts=bars.ts)
+    except (ImportError, AttributeError, TypeError):
+        return F.build_features(bars, mq, sig)

@@ -1,0 +1,331 @@
+"""``backtest(config)``: the whole pipeline over every book, ending in a BacktestResult.
+
+Stages (timed; printed when ``run.progress``): data, mqscore, signals,
+inference, layers, simulation, baselines. Books are independent: the default
+config has the multi-asset book (five crypto pairs at 1m and NQ 5m on the
+minute clock, shared cash) and NQ 1h and NQ 1d as single-instrument books,
+so every bar of the default store is used.
+
+>>> import nexus as nx
+>>> res = nx.backtest("backtest.toml")                            # doctest: +SKIP
+>>> res = nx.backtest({"run": {"store": "data/bars"}}, start="2026-06-01")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from nexus.errors import ConfigError, StoreError
+from nexus.pipeline import attribution as A
+from nexus.pipeline.book import BookRun, apply_limits, baseline_targets, build_clock, simulate
+from nexus.pipeline.config import BacktestConfig
+from nexus.pipeline.funnel import reason_table, series_funnel, funnel_table
+from nexus.pipeline.manifest import build_manifest
+from nexus.pipeline.modelset import ModelSet
+from nexus.pipeline.progress import Timings
+from nexus.pipeline.result import BacktestResult, BaselineResult, BookResult
+from nexus.pipeline.symbol import run_symbol
+
+
+def resolve_config(config: Any = None, overrides: Mapping[str, Any] | list[str] | None = None) -> BacktestConfig:
+    if config is None:
+        return BacktestConfig.from_dict({}, source="<defaults>", overrides=overrides)
+    if isinstance(config, BacktestConfig):
+        return config.with_overrides(overrides) if overrides else config
+    if isinstance(config, (str, Path)):
+        return BacktestConfig.from_toml(config, overrides)
+    if isinstance(config, Mapping):
+        return BacktestConfig.from_dict(config, overrides=overrides)
+    raise ConfigError(f"backtest(config): expected a BacktestConfig, a TOML path or a dict, got {type(config).__name__}")
+
+
+def backtest(config: Any = None, *, overrides: Mapping[str, Any] | list[str] | None = None, store: Any = None,
+             echo: bool | None = None, functions: Mapping[str, Any] | None = None) -> BacktestResult:
+    """Run the eight-layer pipeline over every book of ``config`` (a BacktestConfig, TOML path or dict).
+
+    ``functions`` replaces layers by name (``{"risk": fn}``, ``fn(ctx) -> LayerOutput``).
+    """
+    cfg = resolve_config(config, overrides)
+    if functions:
+        unknown = sorted(set(functions) - {"quality", "signals", "meta", "aggregate", "governance", "risk", "sizing"})
+        if unknown:
+            raise ConfigError(f"backtest(functions=...): unknown layer(s) {unknown}; replaceable: quality, signals, meta, "
+                              "aggregate, governance, risk, sizing")
+        cfg.functions = {**cfg.functions, **functions}
+    timings = Timings(echo=cfg.run.progress if echo is None else echo)
+    from nexus.data.store import BarStore
+
+    bar_store = store if store is not None else BarStore(cfg.run.store)
+    if isinstance(bar_store, (str, Path)):
+        bar_store = BarStore(bar_store)
+    _check_store(bar_store, cfg)
+    models = ModelSet(cfg.run.models, cfg.run.use_models, timings)
+    usable = [s for s, v in models.status.items() if v == "model"]
+    timings.say(f"models: {len(usable)} of {len(models.status)} slots trained and usable"
+                + (f" ({', '.join(usable)})" if usable else "; every layer runs its rule fallback"))
+    books: dict[str, BookResult] = {}
+    notes: dict[str, str] = {}
+    datasets: dict[str, int] = {}
+    for book in cfg.books:
+        run = _run_book(book, cfg, bar_store, models, timings)
+        if run is None:
+            notes[f"book {book.name}"] = "skipped: no bars of its clock series in the period"
+            continue
+        for r in run.runs:
+            notes.update(r.notes)
+            datasets[f"{r.symbol}/{r.timeframe}"] = r.n
+        books[book.name] = summarize_book(run, cfg, timings)
+    if not books:
+        raise ConfigError(f"{cfg.source}: no book has bars between {cfg.run.start or 'the start'} and "
+                          f"{cfg.run.end or 'the end'}; widen [run] start/end")
+    if "inference" in timings.seconds and "layers" in timings.seconds:
+        timings.seconds["layers"] = max(0.0, timings.seconds["layers"] - timings.seconds["inference"])
+    try:
+        fp = bar_store.fingerprint()
+    except Exception as exc:  # a fingerprint is a record, not a reason to fail the run
+        fp = f"unavailable ({exc})"
+    manifest = build_manifest(cfg, fp, models, datasets)
+    total = sum(datasets.values())
+    timings.say(f"pipeline done: {total:,} bars in {timings.total:.1f} s  ("
+                + "  ".join(f"{k} {v:.1f}" for k, v in timings.table()) + ")")
+    return BacktestResult(books=books, config=cfg, manifest=manifest, timings=dict(timings.seconds),
+                          models=dict(models.status), layer_notes=notes)
+
+
+def _check_store(store: Any, cfg: BacktestConfig) -> None:
+    for book in cfg.books:
+        for sym, tf in book.parsed():
+            if not store.has(sym, tf):
+                have = ", ".join(f"{s}/{t}" for s in store.symbols() for t in store.timeframes(s)) or "nothing"
+                raise StoreError(f"{cfg.source}: book {book.name!r} needs {sym}/{tf}, which the store at "
+                                 f"{getattr(store, 'root', '?')} does not hold (it has: {have}); run `nexus data synth` "
+                                 "or fix [[books]] symbols")
+
+
+def _instrument(symbol: str) -> Any:
+    from nexus.data import instruments
+
+    return instruments.get(symbol)
+
+
+def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timings: Timings) -> BookRun | None:
+    runs = []
+    insts = []
+    start = cfg.run.start or None
+    end = cfg.run.end or None
+    for sym, tf in book.parsed():
+        t0 = time.perf_counter()
+        with timings.stage("data"):
+            bars = store.read(sym, tf, start=start, end=end)
+        if len(bars) == 0:
+            timings.say(f"{book.name:<8s} {sym + '/' + tf:<12s} no bars between {start or 'the start'} and "
+                        f"{end or 'the end'}: skipped")
+            continue
+        inst = _instrument(sym)
+        insts.append(inst)
+        before = dict(timings.seconds)
+        runs.append(run_symbol(bars, cfg, models, timings, calendar=inst.calendar))
+        r = runs[-1]
+        split = {k: timings.seconds.get(k, 0.0) - before.get(k, 0.0) for k in ("mqscore", "signals", "inference", "layers")}
+        split["layers"] -= split["inference"]  # inference runs inside the layers
+        parts = "  ".join(f"{k} {v:5.2f}" for k, v in split.items() if v > 0.005)
+        timings.say(f"{book.name:<8s} {sym + '/' + tf:<12s} {len(bars):>9,} bars -> {len(r.decision_idx):>7,} decisions"
+                    f"  {time.perf_counter() - t0:6.2f} s  ({parts})")
+    if not runs or not any(r.timeframe == book.clock for r in runs):
+        return None
+    with timings.stage("layers"):
+        ck = build_clock(runs, book.clock, [i.calendar for i in insts])
+        targets = apply_limits(ck, cfg, book.clock)
+    names = [r.symbol for r in runs]
+    t0 = time.perf_counter()
+    with timings.stage("simulation"):
+        pf = simulate(ck, targets.target, cfg, book.capital, insts, names)
+    t1 = time.perf_counter()
+    bases = {}
+    with timings.stage("baselines"):
+        for kind in cfg.run.baselines:
+            bases[kind] = simulate(ck, baseline_targets(ck, runs, kind), cfg, book.capital, insts, names)
+    timings.say(f"{book.name:<8s} {len(ck.clock_ts):,} clock rows x {len(runs)}: {len(pf.orders):,} orders  "
+                f"simulation {t1 - t0:5.2f} s  baselines {time.perf_counter() - t1:5.2f} s")
+    return BookRun(book.name, names, [f"{r.symbol}/{r.timeframe}" for r in runs], book.capital, runs, ck, targets, pf,
+                   bases, insts)
+
+
+# ----------------------------------------------------------------- summaries
+def _series(values: np.ndarray, ts: np.ndarray, name: str) -> pd.Series:
+    return pd.Series(np.asarray(values, dtype=np.float64), index=pd.to_datetime(ts, utc=True), name=name)
+
+
+def _daily(equity: pd.Series, capital: float) -> pd.Series:
+    last = equity.resample("1D").last().dropna()
+    prev = last.shift(1)
+    prev.iloc[0] = capital
+    return (last / prev - 1.0).rename("daily_return")
+
+
+_BASIS = re.compile(r"^(.*) \((\d+(?:\.\d+)?)d\)$")
+
+
+def _stats(pf: Any) -> pd.Series:
+    """The simulator's stats with the annualisation suffix moved into one row, so that books on
+    365-day (crypto) and 252-day (futures) calendars line up in one table."""
+    s = pf.stats()
+    if isinstance(s, pd.DataFrame):
+        s = s.iloc[:, 0]
+    out, days = {}, None
+    for key, value in s.items():
+        m = _BASIS.match(str(key))
+        if m:
+            key, days = m.group(1), float(m.group(2))
+        out[key] = value
+    if days is not None:
+        out["Annualisation [days/year]"] = days
+    return pd.Series(out, name=s.name, dtype=float)
+
+
+def _costs(pf: Any, capital: float) -> dict[str, float]:
+    o = pf.orders
+    fees = float(o["fees"].sum()) if len(o) else 0.0
+    slip = float(o["slippage"].sum()) if len(o) else 0.0
+    tr = pf.trades
+    value = np.asarray(pf.value).reshape(len(pf.value), -1)[:, 0]
+    pnl = float(tr["pnl"].sum()) if len(tr) else 0.0
+    # trade P&L is net of fees; whatever else moved the value is funding
+    funding = float(value[-1] - capital - pnl)
+    return {"fees": round(fees, 6), "slippage": round(slip, 6), "funding": round(funding, 6),
+            "total": round(fees + slip + max(0.0, -funding), 6)}
+
+
+def _value(pf: Any) -> np.ndarray:
+    v = np.asarray(pf.value)
+    return v if v.ndim == 1 else v[:, 0]
+
+
+def _exit_names(tr: np.ndarray, run: BookRun, fill_lag: int) -> list[str]:
+    """Why each trade ended: the overlay's exit code on the row whose target closed it."""
+    from nexus.pipeline.kernels import EXIT_NAMES
+
+    n = len(run.clock.clock_ts)
+    out = []
+    codes = run.targets.exit_code
+    for e, c, st in zip(tr["exit_idx"], tr["col"], tr["status"]):
+        if st == 0:
+            out.append("open")
+            continue
+        row = int(e) - fill_lag
+        code = int(codes[row, c]) if 0 <= row < n else 0
+        out.append(EXIT_NAMES[code] if code else "signal")
+    return out
+
+
+def _trade_frame(pf: Any, run: BookRun, shares: np.ndarray, strategy_names: tuple[str, ...], fill_lag: int) -> pd.DataFrame:
+    from nexus.portfolio.enums import TradeDirection, TradeStatus
+
+    tr = pf.trades
+    ts = run.clock.clock_ts
+    n = len(ts)
+    lead = np.array([strategy_names[i] if s.sum() > 0 else "" for i, s in zip(shares.argmax(axis=1), shares)]
+                    if len(shares) and len(strategy_names) else [""] * len(tr), dtype=object)
+    exit_idx = np.clip(tr["exit_idx"], 0, n - 1)
+    return pd.DataFrame({
+        "symbol": [run.symbols[c] for c in tr["col"]],
+        "direction": [TradeDirection._fields[d] for d in tr["direction"]],
+        "status": [TradeStatus._fields[s] for s in tr["status"]],
+        "entry_time": pd.to_datetime(ts[np.clip(tr["entry_idx"], 0, n - 1)], utc=True),
+        "exit_time": pd.to_datetime(ts[exit_idx], utc=True),
+        "size": tr["size"],
+        "entry_price": tr["entry_price"],
+        "exit_price": tr["exit_price"],
+        "pnl": tr["pnl"],
+        "return_pct": tr["return"] * 100.0,
+        "fees": tr["fees"],
+        "slippage": tr["slippage"],
+        "duration_bars": tr["duration"],
+        "exit_reason": _exit_names(tr, run, fill_lag),
+        "lead_strategy": lead,
+    })
+
+
+def _symbol_stats(pf: Any, run: BookRun) -> pd.DataFrame:
+    tr = pf.trades
+    o = pf.orders
+    rows = {}
+    for j, key in enumerate([f"{r.symbol}/{r.timeframe}" for r in run.runs]):
+        t = tr[tr["col"] == j]
+        oo = o[o["col"] == j]
+        closed = t[t["status"] == 1]
+        rows[key] = {
+            "bars": run.runs[j].n,
+            "decisions": len(run.runs[j].decision_idx),
+            "orders": len(oo),
+            "trades": len(t),
+            "win rate [%]": float((closed["pnl"] > 0).mean() * 100) if len(closed) else float("nan"),
+            "pnl": float(t["pnl"].sum()) if len(t) else 0.0,
+            "return contribution [%]": float(t["pnl"].sum() / run.capital * 100) if len(t) else 0.0,
+            "avg trade [%]": float(t["return"].mean() * 100) if len(t) else float("nan"),
+            "fees": float(oo["fees"].sum()) if len(oo) else 0.0,
+            "slippage": float(oo["slippage"].sum()) if len(oo) else 0.0,
+        }
+    df = pd.DataFrame(rows).T
+    df.index.name = "series"
+    return df
+
+
+def _mq_plot(run: BookRun, max_points: int) -> dict[str, np.ndarray]:
+    r = run.runs[0]
+    step = max(1, r.n // max_points)
+    sl = slice(None, None, step)
+    return {"series": np.array([f"{r.symbol}/{r.timeframe}"]), "ts": r.bars.ts[sl], "close": r.bars.close[sl],
+            "composite": r.composite[sl], "regime": r.regime[sl]}
+
+
+def summarize_book(run: BookRun, cfg: BacktestConfig, timings: Timings) -> BookResult:
+    with timings.stage("report"):
+        pf = run.pf
+        ts = run.clock.clock_ts
+        equity = _series(_value(pf), ts, run.name)
+        drawdown = (equity / equity.cummax() - 1.0).rename("drawdown")
+        tr = pf.trades
+        names = run.runs[0].strategy_names
+        fill_lag = 1 if cfg.costs.fill == "next_open" else 0
+        shares = A.trade_shares(tr["entry_idx"], tr["col"], run.targets.target, run.clock.decision_rows,
+                                [r.contrib for r in run.runs], fill_lag) if len(names) else np.zeros((len(tr), 0))
+        pnl_share, trade_share = A.split_pnl(np.asarray(tr["pnl"], dtype=np.float64), shares) if len(tr) else (
+            np.zeros(len(names)), np.zeros(len(names)))
+        dec_share = sum(r.contrib.sum(axis=0) for r in run.runs)
+        attribution = A.attribution_table(names, run.runs[0].strategy_groups, sum(r.fired for r in run.runs),
+                                          sum(r.passed_filter for r in run.runs), np.asarray(dec_share, dtype=np.float64),
+                                          trade_share, pnl_share)
+        per_series = {}
+        reasons = {}
+        for j, r in enumerate(run.runs):
+            key = f"{r.symbol}/{r.timeframe}"
+            rows = run.clock.decision_rows[j]
+            ok = rows >= 0
+            book_reason = np.zeros(len(rows), np.uint8)
+            book_reason[ok] = run.targets.reason[rows[ok], j]
+            codes = r.reason.copy()
+            codes[r.decision_idx] = book_reason
+            reasons[key] = codes
+            accepted = int((ok & (book_reason == 0)).sum())
+            per_series[key] = series_funnel(r.n, r.passed, accepted, int((pf.orders["col"] == j).sum()),
+                                            int((tr["col"] == j).sum()))
+        bases = {}
+        for kind, bpf in run.baselines.items():
+            bases[kind] = BaselineResult(kind, _series(_value(bpf), ts, kind), _stats(bpf), len(bpf.trades),
+                                         _costs(bpf, run.capital), bpf)
+        return BookResult(
+            name=run.name, series=run.series, capital=run.capital, equity=equity, drawdown=drawdown,
+            daily_returns=_daily(equity, run.capital), stats=_stats(pf), symbol_stats=_symbol_stats(pf, run),
+            trades=_trade_frame(pf, run, shares, names, fill_lag), costs=_costs(pf, run.capital),
+            funnel=funnel_table(per_series), reasons=reason_table(reasons), attribution=attribution,
+            baselines=bases, mq_plot=_mq_plot(run, cfg.report.max_points),
+            equity_estimate_final=float(run.targets.equity[-1]) if len(run.targets.equity) else 1.0,
+            ts=ts, targets=run.targets.target, portfolio=pf,
+        )
