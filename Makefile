@@ -8,7 +8,7 @@ STORE  ?= data/bars
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 export MPLBACKEND ?= Agg
 
-.PHONY: demo test bench data models clean-data help
+.PHONY: demo test bench bench-vbt data models clean-data help
 
 help:
 	@echo "make demo | make test | make bench | make data"
@@ -35,7 +35,7 @@ models: data
 
 demo: models
 	$(BIN)/nexus --store $(STORE) data info
-	$(BIN)/nexus --store $(STORE) backtest --config backtest.toml --set run.models=$(MODELS) --out reports
+	$(BIN)/nexus --store $(STORE) backtest --config backtest.toml --models $(MODELS) --out reports
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
@@ -45,3 +45,8 @@ bench: $(VENV)/.installed-dev data
 
 clean-data:
 	rm -rf $(STORE)
+
+# vectorbt lives in its own venv so the side-by-side benchmarks never change the main one
+bench-vbt: $(VENV)/.installed-dev data
+	test -x .venv-bench/bin/python || ($(PYTHON) -m venv .venv-bench && .venv-bench/bin/pip install --quiet -e ".[bench]")
+	.venv-bench/bin/python scripts/bench.py portfolio sweep

@@ -1,0 +1,147 @@
+"""Input normalisation at the API edge: arrays from numpy / pandas / polars, shapes, timestamps, groups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nexus.data.timeframes import utc_ns_array
+from nexus.errors import ConfigError, ValidationError
+
+
+@dataclass
+class Frame:
+    """A 2-D view of one input plus what we learned from its container."""
+
+    values: np.ndarray  # (n, k), k >= 1
+    columns: list | None
+    ts: np.ndarray | None
+    was_1d: bool
+
+
+def read_frame(obj: object, name: str, tz: str | None = None) -> Frame:
+    """numpy / pandas / polars (Series or DataFrame) -> a 2-D array, column names and timestamps if any."""
+    columns = None
+    ts = None
+    mod = type(obj).__module__
+    if mod.startswith("pandas"):
+        import pandas as pd
+
+        idx = obj.index
+        if isinstance(idx, pd.DatetimeIndex):
+            ts = utc_ns_array(idx, tz=tz, where=f"{name} index")
+        if isinstance(obj, pd.DataFrame):
+            columns = list(obj.columns)
+        elif getattr(obj, "name", None) is not None:
+            columns = [obj.name]
+        arr = obj.to_numpy()
+    elif mod.startswith("polars"):
+        import polars as pl
+
+        if isinstance(obj, pl.DataFrame):
+            columns = list(obj.columns)
+        elif obj.name:
+            columns = [obj.name]
+        arr = obj.to_numpy()
+    else:
+        arr = np.asarray(obj)
+    if arr.ndim == 0:
+        arr = arr.reshape(1, 1)
+    was_1d = arr.ndim == 1
+    if was_1d:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise ConfigError(f"{name}: expected a 1-D or 2-D array, got {arr.ndim} dimensions")
+    return Frame(arr, columns, ts, was_1d)
+
+
+def as_float(a: np.ndarray, name: str) -> np.ndarray:
+    if a.dtype == np.float64:
+        return a
+    try:
+        return a.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name}: cannot read as float64 ({exc})") from None
+
+
+def check_prices(a: np.ndarray, name: str, columns: list | None = None) -> None:
+    """Prices must be finite and positive; name the first bad cell."""
+    from nexus.portfolio.validate_nb import first_bad_price_nb
+
+    i = first_bad_price_nb(np.ascontiguousarray(a))
+    if i >= 0:
+        r, c = divmod(int(i), a.shape[1])
+        label = columns[c] if columns is not None and c < len(columns) else c
+        raise ValidationError(
+            f"{name} row {r}, column {label!r}: value {a[r, c]!r} is not a finite positive price; "
+            "clean the bars (nexus.clean) or drop the column before simulating"
+        )
+
+
+def check_finite(a: np.ndarray, name: str, *, allow_nan: bool = False, nonneg: bool = False) -> None:
+    bad = ~np.isfinite(a) if not allow_nan else np.isinf(a)
+    if nonneg:
+        bad |= a < 0
+    if bad.any():
+        idx = np.argwhere(bad)[0]
+        raise ConfigError(f"{name}: value {a[tuple(idx)]!r} at position {tuple(int(i) for i in idx)} is not allowed; "
+                          + ("use non-negative finite numbers" if nonneg else "use finite numbers"))
+
+
+def width(a: np.ndarray, n: int, name: str, per_bar_1d: bool) -> int:
+    """Columns an input asks for under the broadcasting rules (1 = broadcastable)."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return 1
+    if a.ndim == 1:
+        k = a.shape[0]
+        if per_bar_1d:
+            if k != n:
+                raise ConfigError(f"{name}: length {k} does not match the {n} bars")
+            return 1
+        return 1 if (k == n and n > 1) or k == 1 else k
+    if a.ndim == 2:
+        if a.shape[0] not in (1, n):
+            raise ConfigError(f"{name}: {a.shape[0]} rows do not match the {n} bars")
+        return a.shape[1]
+    raise ConfigError(f"{name}: expected at most 2 dimensions")
+
+
+def common_width(widths: dict[str, int]) -> int:
+    m = 1
+    for name, w in widths.items():
+        if w == 1:
+            continue
+        if m == 1:
+            m = w
+        elif w != m:
+            detail = ", ".join(f"{k}={v}" for k, v in widths.items() if v != 1)
+            raise ConfigError(
+                f"inputs ask for different column counts ({detail}); give per-column inputs the same width")
+    return m
+
+
+def group_layout(group_by: object, m: int, cash_sharing: bool) -> tuple[np.ndarray | None, list | None]:
+    """Group labels -> (start offsets of each group, group names). Groups must be contiguous columns."""
+    if group_by is None or group_by is False:
+        if cash_sharing:
+            return np.array([0, m], dtype=np.int64), ["group"]
+        return None, None
+    if group_by is True:
+        return np.array([0, m], dtype=np.int64), ["group"]
+    labels = list(np.asarray(group_by).ravel().tolist())
+    if len(labels) != m:
+        raise ConfigError(f"group_by has {len(labels)} labels for {m} columns; give one label per column")
+    starts = [0]
+    names = [labels[0]]
+    for j in range(1, m):
+        if labels[j] != labels[j - 1]:
+            if labels[j] in names:
+                raise ConfigError(
+                    f"group_by: group {labels[j]!r} is split (column {j}); put a group's columns next to each other"
+                )
+            starts.append(j)
+            names.append(labels[j])
+    starts.append(m)
+    return np.asarray(starts, dtype=np.int64), names

@@ -1,0 +1,165 @@
+"""Shared preparation for both simulators: shapes, prices, cost parameters as lazy flex arrays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nexus.errors import ConfigError
+from nexus.portfolio import enums
+from nexus.portfolio.broadcast import to_flex
+from nexus.portfolio.inputs import (
+    Frame, as_float, check_finite, check_prices, common_width, group_layout, read_frame, width,
+)
+
+DUMMY_F = np.zeros((1, 1))
+
+
+@dataclass
+class Prepared:
+    n: int
+    m: int
+    close: np.ndarray
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    volume: np.ndarray
+    has_open: bool
+    has_high: bool
+    has_low: bool
+    columns: list
+    ts: np.ndarray | None
+    was_1d: bool
+    flex: dict = field(default_factory=dict)
+    cash_groups: np.ndarray | None = None
+    report_groups: np.ndarray | None = None
+    group_names: list | None = None
+    kernel_groups: np.ndarray | None = None
+    init_cash: np.ndarray | None = None
+
+
+def prepare(
+    close, *, open, high, low, volume, frames: dict[str, object], params: dict[str, object],
+    nonneg: tuple[str, ...], init_cash, group_by, cash_sharing, ts, tz, price_type: int, slip_model: int,
+) -> Prepared:
+    """Read prices and ``frames`` (per-bar inputs such as signals), decide the column count, flex the params."""
+    cf = read_frame(close, "close", tz)
+    n = cf.values.shape[0]
+    if n == 0:
+        raise ConfigError("close is empty; give at least one bar")
+    others: dict[str, Frame] = {}
+    for name, obj in (("open", open), ("high", high), ("low", low), ("volume", volume)):
+        if obj is not None:
+            others[name] = read_frame(obj, name, tz)
+    for name, obj in frames.items():
+        if obj is not None:
+            others[name] = read_frame(obj, name, tz)
+    widths = {"close": cf.values.shape[1]}
+    for name, fr in others.items():
+        if fr.values.shape[0] != n:
+            raise ConfigError(f"{name} has {fr.values.shape[0]} bars but close has {n}; align the inputs first")
+        widths[name] = fr.values.shape[1]
+    for name, val in params.items():
+        if val is not None:
+            widths[name] = width(_raw(val), n, name, per_bar_1d=False)
+    m = common_width(widths)
+    if cf.ts is not None:
+        ts_arr = cf.ts
+    elif ts is not None:
+        from nexus.data.timeframes import utc_ns_array
+
+        ts_arr = utc_ns_array(ts, tz=tz, where="ts")
+        if ts_arr.shape[0] != n:
+            raise ConfigError(f"ts has {ts_arr.shape[0]} values for {n} bars")
+    else:
+        ts_arr = None
+    columns = cf.columns if cf.columns is not None and len(cf.columns) == m else list(range(m))
+    closev = as_float(cf.values, "close")
+    check_prices(closev, "close", cf.columns)
+    prep = Prepared(
+        n=n, m=m, close=closev, open=DUMMY_F, high=DUMMY_F, low=DUMMY_F, volume=DUMMY_F,
+        has_open=False, has_high=False, has_low=False, columns=columns, ts=ts_arr,
+        was_1d=cf.was_1d and m == 1,
+    )
+    for name in ("open", "high", "low"):
+        if name in others:
+            v = as_float(others[name].values, name)
+            check_prices(v, name, others[name].columns)
+            setattr(prep, name, v)
+            setattr(prep, "has_" + name, True)
+    if "volume" in others:
+        v = as_float(others["volume"].values, "volume")
+        check_finite(v, "volume", nonneg=True)
+        prep.volume = v
+    elif slip_model == enums.SlippageModel.volume:
+        raise ConfigError("slippage_model='volume' needs volume=; pass the bars' volume")
+    if prep.has_high and prep.has_low and np.any(prep.high < prep.low):
+        r, c = np.argwhere(prep.high < prep.low)[0]
+        raise ConfigError(f"high below low at row {r}, column {c}; clean the bars first")
+    if price_type == enums.PriceType.next_worst and not (prep.has_high and prep.has_low):
+        raise ConfigError("price='next_worst' needs high= and low=; pass the bars' high and low")
+    prep.flex = {"__frames__": {k: others[k] for k in frames if k in others}}
+    for name, val in params.items():
+        if val is None:
+            continue
+        a = to_flex(_raw(val), n, m, name, per_bar_1d=None if n != m else False)
+        if name != "size":  # size=inf means "as much as allowed"; checked by the caller
+            check_finite(a, name, allow_nan=name in ("sl_stop", "tp_stop", "tsl_stop", "target"),
+                         nonneg=name in nonneg)
+        prep.flex[name] = a
+    # groups
+    starts, names = group_layout(group_by, m, cash_sharing)
+    prep.report_groups = starts
+    prep.group_names = names
+    if cash_sharing:
+        prep.cash_groups = starts
+        prep.kernel_groups = starts
+    else:
+        prep.kernel_groups = np.arange(m + 1, dtype=np.int64)
+    g = prep.kernel_groups.shape[0] - 1
+    ic = np.asarray(_raw(init_cash), dtype=np.float64).ravel()
+    if ic.size == 1:
+        ic = np.full(g, ic[0])
+    elif ic.size != g:
+        raise ConfigError(f"init_cash has {ic.size} values for {g} cash groups; give one per "
+                          + ("group" if cash_sharing else "column"))
+    check_finite(ic, "init_cash", nonneg=True)
+    prep.init_cash = ic
+    return prep
+
+
+def blocks(group_start: np.ndarray, target_cols: int = 16, min_blocks: int = 1) -> np.ndarray:
+    """Split cash groups into blocks of about ``target_cols`` adjacent columns (whole groups only).
+
+    Blocks are the unit of parallel work; inside one, a bar's row is read once
+    for all its columns (cache-friendly on C-ordered inputs).
+    """
+    g = group_start.shape[0] - 1
+    out = [0]
+    for k in range(1, g):
+        if group_start[k] - group_start[out[-1]] >= target_cols:
+            out.append(k)
+    out.append(g)
+    return np.asarray(out, dtype=np.int64)
+
+
+def signal_flex(fr: Frame | None, n: int, m: int, name: str) -> np.ndarray:
+    if fr is None:
+        return np.zeros((1, 1), dtype=np.bool_)
+    v = fr.values
+    if v.dtype != np.bool_:
+        if v.dtype.kind == "f":
+            if np.isnan(v).any():
+                raise ConfigError(f"{name}: NaN in a signal; fill it with False (0) first")
+        elif v.dtype.kind not in "bui":
+            raise ConfigError(f"{name}: expected booleans, got dtype {v.dtype}")
+        v = v != 0
+    return v
+
+
+def _raw(val):
+    mod = type(val).__module__
+    if mod.startswith(("pandas", "polars")):
+        return val.to_numpy()
+    return val
