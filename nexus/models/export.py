@@ -28,13 +28,16 @@ def export_sklearn(model: Any, n_features: int) -> tuple[bytes, str]:
     from skl2onnx import to_onnx
     from skl2onnx.common.data_types import FloatTensorType
 
-    options = {}
     kind = type(model).__name__
+    if kind == "IsolationForest":
+        # skl2onnx's graph runs ~12x slower than one summed tree ensemble (see export_iforest)
+        from nexus.models.export_iforest import export_isolation_forest
+
+        return export_isolation_forest(model, n_features)
+    options = {}
     if hasattr(model, "predict_proba"):
         options = {id(model): {"zipmap": False}}
         output = "probabilities"
-    elif kind == "IsolationForest":
-        output = "scores"
     else:
         output = "variable"
     try:
