@@ -172,10 +172,22 @@ def _daily(equity: pd.Series, capital: float) -> pd.Series:
 _BASIS = re.compile(r"^(.*) \((\d+(?:\.\d+)?)d\)$")
 
 
-def _stats(pf: Any) -> pd.Series:
+def _year_days(run: Any) -> float | None:
+    """365 when any instrument of the book trades around the clock, 252 for exchange calendars.
+
+    The instrument's calendar decides, not the weekday of the bars: CME's week opens on Sunday
+    evening, so NQ has weekend bars without being a 365-day market.
+    """
+    cals = [getattr(i, "calendar", None) for i in getattr(run, "instruments", [])]
+    if not cals or any(c is None for c in cals):
+        return None
+    return 365.0 if any(c == "24/7" for c in cals) else 252.0
+
+
+def _stats(pf: Any, year_days: float | None = None) -> pd.Series:
     """The simulator's stats with the annualisation suffix moved into one row, so that books on
     365-day (crypto) and 252-day (futures) calendars line up in one table."""
-    s = pf.stats()
+    s = pf.stats(year_days=year_days)
     if isinstance(s, pd.DataFrame):
         s = s.iloc[:, 0]
     out, days = {}, None
@@ -317,12 +329,13 @@ def summarize_book(run: BookRun, cfg: BacktestConfig, timings: Timings) -> BookR
             per_series[key] = series_funnel(r.n, r.passed, accepted, int((pf.orders["col"] == j).sum()),
                                             int((tr["col"] == j).sum()))
         bases = {}
+        year_days = _year_days(run)
         for kind, bpf in run.baselines.items():
-            bases[kind] = BaselineResult(kind, _series(_value(bpf), ts, kind), _stats(bpf), len(bpf.trades),
+            bases[kind] = BaselineResult(kind, _series(_value(bpf), ts, kind), _stats(bpf, year_days), len(bpf.trades),
                                          _costs(bpf, run.capital), bpf)
         return BookResult(
             name=run.name, series=run.series, capital=run.capital, equity=equity, drawdown=drawdown,
-            daily_returns=_daily(equity, run.capital), stats=_stats(pf), symbol_stats=_symbol_stats(pf, run),
+            daily_returns=_daily(equity, run.capital), stats=_stats(pf, year_days), symbol_stats=_symbol_stats(pf, run),
             trades=_trade_frame(pf, run, shares, names, fill_lag), costs=_costs(pf, run.capital),
             funnel=funnel_table(per_series), reasons=reason_table(reasons), attribution=attribution,
             baselines=bases, mq_plot=_mq_plot(run, cfg.report.max_points),
