@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from nexus.indicators.sorted_window import slide_sorted_nb
+
 # float state: current lo, hi, first edge, scale; int state: count, NaNs, built
 F_LO, F_HI, F_FIRST, F_SCALE = 0, 1, 2, 3
 I_M, I_NANS, I_BUILT = 0, 1, 2
@@ -51,52 +53,8 @@ def bin_share_block_nb(x, t0, t1, n, bins, buf, counts, edges, fs, ist, out):
         new = x[t]
         has_old = t >= n
         old = x[t - n] if has_old else np.nan
-        new_ok = new == new
         old_ok = has_old and old == old
-        if new_ok and old_ok:
-            lo = 0
-            hi = m
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if buf[mid] < old:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            i = lo
-            if new > old:
-                while i + 1 < m and buf[i + 1] < new:
-                    buf[i] = buf[i + 1]
-                    i += 1
-            elif new < old:
-                while i > 0 and buf[i - 1] > new:
-                    buf[i] = buf[i - 1]
-                    i -= 1
-            buf[i] = new
-        else:
-            if new_ok:
-                i = m
-                while i > 0 and buf[i - 1] > new:
-                    buf[i] = buf[i - 1]
-                    i -= 1
-                buf[i] = new
-                m += 1
-            else:
-                nans += 1
-            if has_old:
-                if old_ok:
-                    lo = 0
-                    hi = m
-                    while lo < hi:
-                        mid = (lo + hi) >> 1
-                        if buf[mid] < old:
-                            lo = mid + 1
-                        else:
-                            hi = mid
-                    for j in range(lo, m - 1):
-                        buf[j] = buf[j + 1]
-                    m -= 1
-                else:
-                    nans -= 1
+        m, nans = slide_sorted_nb(buf, m, nans, new, old, has_old)
         if t < n - 1 or nans > 0:
             built = 0
             out[t - t0] = np.nan

@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from nexus.indicators.sorted_window import slide_sorted_nb
+
 # integer state of a sorted window: valid values held, NaNs in the window
 I_M, I_NANS = 0, 1
 
@@ -32,7 +34,7 @@ def quantiles_block_nb(x, t0, t1, n, buf, ist, qs, out):
     """Advance a sorted ``n``-window over bars ``t0..t1-1`` of ``x``; ``out[t - t0, i]`` = quantile ``qs[i]``.
 
     ``buf`` (length n) and ``ist`` (int64 [2], zeros to start) carry the state
-    between blocks. Array accesses only: no per-bar function call.
+    between blocks. The window update is inlined (no per-bar function call).
     """
     k = qs.shape[0]
     m = ist[I_M]
@@ -41,53 +43,7 @@ def quantiles_block_nb(x, t0, t1, n, buf, ist, qs, out):
         new = x[t]
         has_old = t >= n
         old = x[t - n] if has_old else np.nan
-        new_ok = new == new
-        old_ok = has_old and old == old
-        if new_ok and old_ok:
-            # position of old (first >= old), then slide the values between old and new
-            lo = 0
-            hi = m
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if buf[mid] < old:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            i = lo
-            if new > old:
-                while i + 1 < m and buf[i + 1] < new:
-                    buf[i] = buf[i + 1]
-                    i += 1
-            elif new < old:
-                while i > 0 and buf[i - 1] > new:
-                    buf[i] = buf[i - 1]
-                    i -= 1
-            buf[i] = new
-        else:
-            if new_ok:
-                i = m
-                while i > 0 and buf[i - 1] > new:
-                    buf[i] = buf[i - 1]
-                    i -= 1
-                buf[i] = new
-                m += 1
-            else:
-                nans += 1
-            if has_old:
-                if old_ok:
-                    lo = 0
-                    hi = m
-                    while lo < hi:
-                        mid = (lo + hi) >> 1
-                        if buf[mid] < old:
-                            lo = mid + 1
-                        else:
-                            hi = mid
-                    for j in range(lo, m - 1):
-                        buf[j] = buf[j + 1]
-                    m -= 1
-                else:
-                    nans -= 1
+        m, nans = slide_sorted_nb(buf, m, nans, new, old, has_old)
         for q in range(k):
             if t >= n - 1 and nans == 0:
                 pos = qs[q] * (m - 1)
