@@ -17,53 +17,20 @@ import numpy as np
 
 from bench import Row
 
+from bench_stages._data import default_series  # noqa: E402
+
 NAME = "mqscore"
 ORDER = 40
 ORIGINAL_SECONDS_PER_BAR = 0.065
 TARGET = 3_000_000  # bars/s per core
-
-_SIZES = {
-    ("BTCUSDT", "1m"): 949_851, ("ETHUSDT", "1m"): 949_857, ("BNBUSDT", "1m"): 949_863,
-    ("SOLUSDT", "1m"): 949_869, ("XRPUSDT", "1m"): 949_875,
-    ("NQ", "5m"): 5_838, ("NQ", "1h"): 10_953, ("NQ", "1d"): 1_258,
-}
-
-
-def _random_walk(symbol: str, n: int, seed: int):
-    from nexus.data.bars import Bars
-
-    rng = np.random.default_rng(seed)
-    r = rng.standard_t(4, n) * 0.001
-    close = 40_000.0 * np.exp(np.cumsum(r))
-    open_ = np.concatenate(([40_000.0], close[:-1]))
-    wick = np.abs(rng.normal(0, 0.001, (2, n))) * close
-    volume = rng.gamma(2.0, 50.0, n) * (1 + 200 * np.abs(r))
-    return Bars.from_arrays(
-        symbol=symbol, timeframe="1m", ts=np.arange(n, dtype=np.int64) * 60_000_000_000,
-        open=open_, close=close, high=np.maximum(open_, close) + wick[0],
-        low=np.minimum(open_, close) - wick[1], volume=volume, taker_buy_volume=volume * rng.uniform(0.2, 0.8, n),
-    )
-
-
-def _load(ctx) -> tuple[dict, str]:
-    scale = 0.1 if ctx.quick else 1.0
-    if (ctx.store_root / "_SUCCESS").exists() and not ctx.quick:
-        from nexus.data.store import BarStore
-
-        store = BarStore(ctx.store_root)
-        data = {f"{s} {tf}": store.read(s, tf) for (s, tf) in _SIZES if store.has(s, tf)}
-        if data:
-            return data, f"store {ctx.store_root}"
-    data = {f"{s} {tf}": _random_walk(s, max(1000, int(n * scale)), i) for i, ((s, tf), n) in enumerate(_SIZES.items())}
-    return data, "random-walk bars" + (" (quick: 1/10 size)" if ctx.quick else "")
-
 
 def run(ctx) -> list[Row]:
     import numba
 
     from nexus.mqscore import mqscore
 
-    data, source = _load(ctx)
+    series, source = default_series(ctx, 0.1 if ctx.quick else 1.0)
+    data = {f"{s} {tf}": b for (s, tf), b in series.items()}
     one = data.get("BTCUSDT 1m") or next(iter(data.values()))
     n1 = len(one)
     total = sum(len(b) for b in data.values())
@@ -84,8 +51,8 @@ def run(ctx) -> list[Row]:
     rss = None
     if not ctx.quick:
         rss = ctx.peak_rss_mb(
-            "import sys; sys.path.insert(0, 'scripts'); from bench_stages.mqscore import _random_walk; "
-            f"from nexus.mqscore import mqscore; q = mqscore(_random_walk('X', {n1}, 0))"
+            "import sys; sys.path.insert(0, 'scripts'); from bench_stages._data import random_walk; "
+            f"from nexus.mqscore import mqscore; q = mqscore(random_walk('X', '1m', {n1}, 0, price=40_000.0))"
         )
     note = (f"{source}; CPU time {cpu_one:.3f} s = {n1 / cpu_one / 1e6:.2f}M bars/s (load average {load:.1f}); "
             f"original ~65 ms per bar -> {n1 * ORIGINAL_SECONDS_PER_BAR / 3600:.1f} h for this symbol")

@@ -19,59 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bench_stages._data import default_sizes, random_walk  # noqa: E402
+
 NAME = "store"
 ORDER = 10
-
-_FALLBACK_SIZES = {
-    ("BTCUSDT", "1m"): 949_851, ("ETHUSDT", "1m"): 949_857, ("BNBUSDT", "1m"): 949_863,
-    ("SOLUSDT", "1m"): 949_869, ("XRPUSDT", "1m"): 949_875,
-    ("NQ", "5m"): 5_838, ("NQ", "1h"): 10_953, ("NQ", "1d"): 1_258,
-}
-_END = 1_793_491_200_000_000_000  # 2026-11-01T00:00Z
-
-
-def _sizes() -> dict[tuple[str, str], int]:
-    try:
-        from nexus.data.sources.synth import DEFAULT_SIZES
-
-        return dict(DEFAULT_SIZES)
-    except ImportError:
-        return dict(_FALLBACK_SIZES)
-
-
-def _random_walk(symbol: str, timeframe: str, n: int, seed: int):
-    from nexus.data.bars import Bars
-    from nexus.data.timeframes import timeframe_ns
-
-    rng = np.random.default_rng(seed)
-    step = timeframe_ns(timeframe)
-    ts = _END - step * np.arange(n, 0, -1, dtype=np.int64)
-    r = rng.standard_t(4, n) * 0.001
-    close = 100.0 * np.exp(np.cumsum(r))
-    open_ = np.concatenate(([100.0], close[:-1]))
-    wick = np.abs(rng.normal(0, 0.001, (2, n))) * close
-    volume = rng.gamma(2.0, 50.0, n)
-    return Bars.from_arrays(
-        symbol=symbol, timeframe=timeframe, ts=ts, open=open_, close=close,
-        high=np.maximum(open_, close) + wick[0], low=np.minimum(open_, close) - wick[1], volume=volume,
-        trades=rng.integers(1, 2000, n), quote_volume=volume * close, taker_buy_volume=volume * rng.uniform(0.2, 0.8, n),
-    )
-
-
-def _peak_rss_mb(code: str) -> float:
-    """VmHWM of a fresh interpreter running ``code``.
-
-    The harness's getrusage(RUSAGE_CHILDREN) also counts the parent's pages a
-    vfork'd child borrows before exec, so after the parent generated a few
-    hundred MB of bars it reports the parent's size; the new process's own
-    high-water mark from /proc is the honest figure.
-    """
-    root = Path(__file__).resolve().parents[2]
-    probe = code + "\nprint('__HWM__', open('/proc/self/status').read().split('VmHWM:')[1].split()[0])\n"
-    proc = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "PYTHONPATH": str(root)},
-                          capture_output=True, text=True, check=True)
-    return int(re.search(r"__HWM__ (\d+)", proc.stdout).group(1)) / 1024.0
-
 
 def run(ctx) -> list:
     from bench import Row
@@ -80,14 +31,14 @@ def run(ctx) -> list:
     from nexus.data.validate import validate
 
     scale = 0.1 if ctx.quick else 1.0
-    sizes = {k: max(2, int(n * scale)) for k, n in _sizes().items()}
+    sizes = {k: max(2, int(n * scale)) for k, n in default_sizes().items()}
     work = Path(ctx.workdir) / "store_bench"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
 
     default = BarStore(ctx.store_root)
     use_default = not ctx.quick and default.is_complete() and all(default.has(s, tf) for s, tf in sizes)
-    gen = {k: _random_walk(k[0], k[1], n, i) for i, (k, n) in enumerate(sizes.items())}
+    gen = {k: random_walk(k[0], k[1], n, i) for i, (k, n) in enumerate(sizes.items())}
     total = sum(len(b) for b in gen.values())
     rows: list = []
 
@@ -149,8 +100,8 @@ def run(ctx) -> list:
         "assert len(b) > 0\n"
     )
     t0 = time.perf_counter()
-    rss = _peak_rss_mb(code)
-    base = _peak_rss_mb("import nexus.data.store")
+    rss = ctx.peak_rss_mb(code)
+    base = ctx.peak_rss_mb("import nexus.data.store")
     rows.append(Row(
         NAME, f"peak RSS reading {big[0]} {big[1]} in a fresh process", time.perf_counter() - t0, sizes[big], "bars",
         target="< 200 MB", passed=rss < 200, peak_rss_mb=rss,

@@ -25,48 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
+from bench_stages._data import default_sizes, random_walk  # noqa: E402
+
 NAME = "strategies"
 ORDER = 50
 
-_FALLBACK_SIZES = {
-    ("BTCUSDT", "1m"): 949_851, ("ETHUSDT", "1m"): 949_857, ("BNBUSDT", "1m"): 949_863,
-    ("SOLUSDT", "1m"): 949_869, ("XRPUSDT", "1m"): 949_875,
-    ("NQ", "5m"): 5_838, ("NQ", "1h"): 10_953, ("NQ", "1d"): 1_258,
-}
-_END = 1_793_491_200_000_000_000  # 2026-11-01T00:00Z
-
-
-def _sizes() -> dict[tuple[str, str], int]:
-    try:
-        from nexus.data.sources.synth import DEFAULT_SIZES
-
-        return dict(DEFAULT_SIZES)
-    except ImportError:
-        return dict(_FALLBACK_SIZES)
-
-
-def _random_walk(symbol: str, timeframe: str, n: int, seed: int):
-    from nexus.data.bars import Bars
-    from nexus.data.timeframes import timeframe_ns
-
-    rng = np.random.default_rng(seed)
-    step = timeframe_ns(timeframe)
-    ts = _END - step * np.arange(n, 0, -1, dtype=np.int64)
-    r = rng.standard_t(4, n) * 0.001
-    close = 100.0 * np.exp(np.cumsum(r))
-    open_ = np.concatenate(([100.0], close[:-1]))
-    wick = np.abs(rng.normal(0, 0.001, (2, n))) * close
-    volume = rng.gamma(2.0, 50.0, n) * (1 + 200 * np.abs(r))
-    share = np.clip(0.5 + 20 * r + rng.normal(0, 0.05, n), 0.01, 0.99)
-    return Bars.from_arrays(
-        symbol=symbol, timeframe=timeframe, ts=ts, open=open_, close=close,
-        high=np.maximum(open_, close) + wick[0], low=np.minimum(open_, close) - wick[1], volume=volume,
-        taker_buy_volume=volume * share,
-    )
-
-
 def _load(ctx, scale: float) -> tuple[dict, str]:
-    sizes = _sizes()
+    sizes = default_sizes()
     try:
         from nexus.data.store import BarStore
 
@@ -81,7 +46,7 @@ def _load(ctx, scale: float) -> tuple[dict, str]:
                 return out, f"store {ctx.store_root}"
     except Exception as exc:  # a broken or missing store falls back to generated bars
         print(f"[bench strategies] store not usable ({exc}); generating random walks")
-    out = {f"{s}/{tf}": _random_walk(s, tf, max(1000, int(n * scale)), i) for i, ((s, tf), n) in enumerate(sizes.items())}
+    out = {f"{s}/{tf}": random_walk(s, tf, max(1000, int(n * scale)), i) for i, ((s, tf), n) in enumerate(sizes.items())}
     return out, "generated random walks"
 
 
