@@ -1,0 +1,417 @@
+"""``nexus sweep``: a parameter sweep of one strategy over one series of the store.
+
+    nexus sweep --config sweep.toml
+    nexus sweep --config sweep.toml --symbol ETHUSDT --metric sortino --out sweeps/eth
+    nexus sweep --strategy ts_momentum --set grid.lookback='{steps = 8}' --method random --n-iter 5
+    nexus sweep --config sweep.toml --engine ray --address ray://head:10001
+
+The TOML file (see sweep.toml at the repository root, every key optional):
+
+    [data]     symbol, timeframe, start, end (UTC; end exclusive)
+    [strategy] name (any registered strategy or baseline), direction (long|short|both)
+    [grid]     parameter = [values] | value | {from, to, step} (inclusive) | {steps = n}
+               ({steps} spreads n values over the strategy's sweep range, or over from..to)
+    [sweep]    method (grid|random), n_iter, metric, seed, where (e.g. ["fast < slow"]),
+               engine (local|ray), address, num_cpus, chunk_columns (0 = from free memory), pbo_blocks
+    [costs]    fees, slippage (fractions), price (next_open|close|next_worst), init_cash
+    [output]   folder, top, heatmap, progress
+
+Writes ``results.parquet``, ``results.csv`` (one row per combination, best
+first), ``heatmap.png`` (the first two swept parameters, the others at the
+best row's values) and ``sweep.json`` (config, best parameters, PSR / DSR /
+PBO, data fingerprint, versions) into the output folder, and prints the top
+rows and the overfitting statistics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import os
+import re
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from nexus.errors import ConfigError
+
+# section -> key -> (default, checker name); the defaults are the shipped sweep.toml
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "data": {"symbol": "BTCUSDT", "timeframe": "1m", "start": "", "end": ""},
+    "strategy": {"name": "sma_crossover", "direction": "long"},
+    "sweep": {"method": "grid", "n_iter": 0, "metric": "sharpe", "seed": 0, "where": [], "engine": "local",
+              "address": "", "num_cpus": 0, "chunk_columns": 0, "pbo_blocks": 16},
+    "costs": {"fees": 0.001, "slippage": 0.0005, "price": "next_open", "init_cash": 10_000.0},
+    "output": {"folder": "sweeps", "top": 10, "heatmap": True, "progress": True},
+}
+DEFAULT_GRID = {"fast": {"from": 5, "to": 50, "step": 5}, "slow": {"from": 20, "to": 200, "step": 20}}
+CHOICES = {
+    ("strategy", "direction"): ("long", "short", "both"),
+    ("sweep", "method"): ("grid", "random"),
+    ("sweep", "engine"): ("local", "ray"),
+    ("costs", "price"): ("next_open", "close", "next_worst"),
+}
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
+}
+_WHERE = re.compile(r"^\s*([A-Za-z_]\w*)\s*(<=|>=|==|!=|<|>)\s*([A-Za-z_]\w*|[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*$")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("sweep", help="sweep a strategy's parameters; results, heatmap, PSR/DSR/PBO",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", "-c", default=None, help="TOML config (default: built-in defaults = sweep.toml)")
+    p.add_argument("--out", "-o", default=None, help="output folder ([output] folder)")
+    p.add_argument("--symbol", default=None)
+    p.add_argument("--timeframe", default=None)
+    p.add_argument("--start", default=None, help="first bar (UTC), e.g. 2026-06-01")
+    p.add_argument("--end", default=None, help="end (UTC, exclusive)")
+    p.add_argument("--strategy", default=None, help="registered strategy or baseline name")
+    p.add_argument("--method", choices=CHOICES[("sweep", "method")], default=None)
+    p.add_argument("--n-iter", type=int, default=None, help="combinations drawn by --method random")
+    p.add_argument("--metric", default=None, help="sharpe, sortino, calmar, total_return, cagr, max_drawdown")
+    p.add_argument("--engine", choices=CHOICES[("sweep", "engine")], default=None)
+    p.add_argument("--address", default=None, help="Ray cluster to join (engine ray)")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--fees", type=float, default=None, help="commission, fraction of notional")
+    p.add_argument("--slippage", type=float, default=None, help="fraction of price")
+    p.add_argument("--price", choices=CHOICES[("costs", "price")], default=None, help="fill price")
+    p.add_argument("--chunk-columns", type=int, default=None, help="combinations per simulator call (0 = auto)")
+    p.add_argument("--top", type=int, default=None, help="rows to print")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                   help="override any key with a TOML value, e.g. --set grid.fast='[5, 10]' (repeatable)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+# ----------------------------------------------------------------------------- config
+
+
+def load_config(path: str | os.PathLike | None, overrides: list[str] = ()) -> dict[str, Any]:
+    """Read, override and validate a sweep config; returns a plain dict of sections."""
+    where = str(path) if path else "<defaults>"
+    raw: dict[str, Any] = {}
+    if path:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"{where}: no such config file; copy sweep.toml from the repository root")
+        try:
+            raw = tomllib.loads(p.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{where}: not valid TOML ({exc})") from None
+    file_grid = "grid" in raw
+    for item in overrides:
+        _apply_set(raw, item)
+    return validate_config(raw, where, default_grid=not file_grid)
+
+
+def _apply_set(raw: dict, item: str) -> None:
+    key, sep, text = item.partition("=")
+    parts = key.strip().split(".")
+    if not sep or len(parts) != 2 or not all(parts):
+        raise ConfigError(f"--set {item!r}: expected SECTION.KEY=VALUE, e.g. --set costs.fees=0.002")
+    try:
+        value = tomllib.loads(f"v = {text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text.strip()  # a bare word such as --set data.symbol=ETHUSDT
+    section = raw.setdefault(parts[0], {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"--set {item!r}: {parts[0]!r} is not a section")
+    section[parts[1]] = value
+
+
+def validate_config(raw: dict[str, Any], where: str = "<config>", *, default_grid: bool = True) -> dict[str, Any]:
+    """Defaults filled in, every key checked; ``default_grid`` starts sma_crossover from DEFAULT_GRID."""
+    known = set(DEFAULTS) | {"grid"}
+    for sec, body in raw.items():
+        if sec not in known:
+            raise ConfigError(f"{where}: unknown section [{sec}]; known: {', '.join(sorted(known))}")
+        if not isinstance(body, dict):
+            raise ConfigError(f"{where}: [{sec}] must be a table of keys")
+    cfg = copy.deepcopy(DEFAULTS)
+    for sec, defaults in DEFAULTS.items():
+        for key, value in raw.get(sec, {}).items():
+            if key not in defaults:
+                raise ConfigError(f"{where}: unknown key [{sec}] {key}; known: {', '.join(defaults)}")
+            cfg[sec][key] = _check(sec, key, value, defaults[key], where)
+    s = cfg["sweep"]
+    from nexus.sweep import METRICS
+
+    if s["metric"] not in METRICS:
+        raise ConfigError(f"{where}: [sweep] metric {s['metric']!r} is unknown; choose one of {', '.join(sorted(METRICS))}")
+    if s["method"] == "random" and s["n_iter"] < 1:
+        raise ConfigError(f"{where}: [sweep] method = 'random' needs n_iter >= 1")
+    if s["method"] == "grid" and s["n_iter"]:
+        raise ConfigError(f"{where}: [sweep] n_iter applies to method = 'random' only; set it to 0 or switch method")
+    if s["address"] and s["engine"] != "ray":
+        raise ConfigError(f"{where}: [sweep] address is for engine = 'ray'")
+    from nexus.strategies import get_spec
+
+    try:
+        spec = get_spec(cfg["strategy"]["name"])
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: [strategy] name: {exc}") from None
+    grid_raw = dict(raw.get("grid") or {})
+    if default_grid and spec.name == "sma_crossover":
+        grid_raw = {**DEFAULT_GRID, **grid_raw}
+    if not grid_raw:
+        raise ConfigError(f"{where}: [grid] is empty; give at least one of {spec.name}'s parameters: "
+                          + ", ".join(f"{k} in [{p.low}, {p.high}]" for k, p in spec.params.items()))
+    cfg["grid"] = {name: _grid_values(spec, name, v, where) for name, v in grid_raw.items()}
+    cfg["sweep"]["where"] = [_parse_where(w, cfg["grid"], where) for w in s["where"]]
+    if spec.name == "sma_crossover" and not s["where"] and {"fast", "slow"} <= set(cfg["grid"]):
+        cfg["sweep"]["where"] = ["fast < slow"]  # the strategy refuses fast >= slow; drop those pairs
+    return cfg
+
+
+def _check(sec: str, key: str, value: Any, default: Any, where: str) -> Any:
+    name = f"{where}: [{sec}] {key}"
+    if (sec, key) in CHOICES:
+        if value not in CHOICES[(sec, key)]:
+            raise ConfigError(f"{name} must be one of {', '.join(CHOICES[(sec, key)])}, got {value!r}")
+        return value
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be true or false, got {value!r}")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{name} must be a whole number >= 0, got {value!r}")
+        return value
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise ConfigError(f"{name} must be a number >= 0, got {value!r}")
+        if key in ("fees", "slippage") and value >= 1:
+            raise ConfigError(f"{name} is a fraction (0.001 = 0.1 %), got {value!r}")
+        if key == "init_cash" and value <= 0:
+            raise ConfigError(f"{name} must be positive, got {value!r}")
+        return float(value)
+    if isinstance(default, list):
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{name} must be a list of strings such as [\"fast < slow\"], got {value!r}")
+        return value
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} must be a string, got {value!r}")
+    return value
+
+
+def _grid_values(spec, name: str, value: Any, where: str) -> list:
+    """The values of one [grid] entry, coerced to the parameter's kind (int or float)."""
+    label = f"{where}: [grid] {name}"
+    if name not in spec.params:
+        raise ConfigError(f"{label}: strategy {spec.name!r} has no parameter {name!r}; known: {', '.join(spec.params) or 'none'}")
+    param = spec.params[name]
+    if isinstance(value, dict):
+        extra = set(value) - {"from", "to", "step", "steps"}
+        if extra:
+            raise ConfigError(f"{label}: unknown key(s) {sorted(extra)}; use {{from, to, step}} or {{steps}}")
+        lo, hi = value.get("from", param.low), value.get("to", param.high)
+        for k, v in (("from", lo), ("to", hi), ("step", value.get("step", 1)), ("steps", value.get("steps", 2))):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ConfigError(f"{label}: {k} must be a number, got {v!r}")
+        if hi < lo:
+            raise ConfigError(f"{label}: to ({hi}) is below from ({lo})")
+        if "step" in value and "steps" in value:
+            raise ConfigError(f"{label}: give step or steps, not both")
+        if "steps" in value:
+            n = value["steps"]
+            if not isinstance(n, int) or n < 1:
+                raise ConfigError(f"{label}: steps must be a whole number >= 1, got {n!r}")
+            raw = np.linspace(lo, hi, n) if n > 1 else np.array([lo])
+        else:
+            step = value.get("step", 1)
+            if step <= 0:
+                raise ConfigError(f"{label}: step must be positive, got {step!r}")
+            count = int(math.floor((hi - lo) / step + 1e-9)) + 1  # inclusive of `to` despite float rounding
+            raw = lo + step * np.arange(count)
+        if param.kind is int:
+            raw = np.round(raw)
+        vals = [round(float(v), 12) for v in raw]
+    elif isinstance(value, list):
+        if not value:
+            raise ConfigError(f"{label}: the list is empty; give at least one value")
+        vals = value
+    else:
+        vals = [value]
+    out = []
+    for v in vals:
+        c = param.coerce(v, label)
+        if c not in out:
+            out.append(c)
+    return out
+
+
+def _parse_where(text: str, grid: dict, where: str) -> str:
+    m = _WHERE.match(text)
+    if not m:
+        raise ConfigError(f"{where}: [sweep] where {text!r}: expected 'name OP name-or-number' with OP in {' '.join(_OPS)}")
+    for tok in (m.group(1), m.group(3)):
+        if tok[0].isalpha() or tok[0] == "_":
+            if tok not in grid:
+                raise ConfigError(f"{where}: [sweep] where {text!r}: {tok!r} is not a [grid] parameter ({', '.join(grid)})")
+    return text.strip()
+
+
+def where_function(conditions: list[str]) -> Callable[[dict], bool] | None:
+    """A predicate over a parameter dict from conditions such as ``"fast < slow"`` (no eval)."""
+    if not conditions:
+        return None
+    parsed = []
+    for c in conditions:
+        a, op, b = _WHERE.match(c).groups()
+        parsed.append((a, _OPS[op], b if (b[0].isalpha() or b[0] == "_") else float(b)))
+
+    def keep(p: dict) -> bool:
+        return all(fn(p[a], p[b] if isinstance(b, str) else b) for a, fn, b in parsed)
+
+    return keep
+
+
+# ----------------------------------------------------------------------------- run
+
+
+def _overrides(args: argparse.Namespace) -> list[str]:
+    simple = {"data.symbol": args.symbol, "data.timeframe": args.timeframe, "data.start": args.start,
+              "data.end": args.end, "strategy.name": args.strategy, "sweep.method": args.method,
+              "sweep.n_iter": args.n_iter, "sweep.metric": args.metric, "sweep.engine": args.engine,
+              "sweep.address": args.address, "sweep.seed": args.seed, "costs.fees": args.fees,
+              "costs.slippage": args.slippage, "costs.price": args.price, "sweep.chunk_columns": args.chunk_columns,
+              "output.top": args.top, "output.folder": args.out}
+    sets = [f"{k}={json.dumps(v)}" for k, v in simple.items() if v is not None]
+    if args.no_progress:
+        sets.append("output.progress=false")
+    return sets + list(args.sets)  # explicit --set wins over the flags
+
+
+def sweep_kwargs(cfg: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of ``nx.sweep`` a validated config stands for (besides data)."""
+    s, c = cfg["sweep"], cfg["costs"]
+    return dict(
+        metric=s["metric"], method=s["method"], n_iter=s["n_iter"] or None, where=where_function(s["where"]),
+        chunk_columns=s["chunk_columns"] or None, engine=s["engine"], address=s["address"] or None,
+        num_cpus=s["num_cpus"] or None, seed=s["seed"], direction=cfg["strategy"]["direction"],
+        pbo_blocks=s["pbo_blocks"], fees=c["fees"], slippage=c["slippage"], price=c["price"], init_cash=c["init_cash"],
+    )
+
+
+def read_bars(cfg: dict[str, Any], store_root: str):
+    from nexus.data.store import BarStore
+
+    d = cfg["data"]
+    bars = BarStore(store_root).read(d["symbol"], d["timeframe"], start=d["start"] or None, end=d["end"] or None)
+    if len(bars) < 2:
+        raise ConfigError(f"{d['symbol']} {d['timeframe']} holds {len(bars)} bar(s) between "
+                          f"{d['start'] or 'the first bar'} and {d['end'] or 'the last bar'}; widen [data] start/end")
+    return bars
+
+
+def run(args: argparse.Namespace) -> int:
+    import nexus as nx
+
+    cfg = load_config(args.config, _overrides(args))
+    bars = read_bars(cfg, args.store)
+    out = Path(cfg["output"]["folder"])
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    res = nx.sweep(cfg["strategy"]["name"], cfg["grid"], data=bars, progress=cfg["output"]["progress"], **sweep_kwargs(cfg))
+    seconds = time.perf_counter() - t0
+    files = write_outputs(res, cfg, out, store_root=args.store, seconds=seconds)
+    print(f"sweep {cfg['strategy']['name']} on {bars.symbol} {bars.timeframe}: {len(bars):,} bars, "
+          f"{len(res.table)} combinations in {seconds:.1f}s ({len(res.table) / max(seconds, 1e-9):.1f}/s), engine {cfg['sweep']['engine']}")
+    print(top_rows(res, cfg["output"]["top"]))
+    print(overfitting_line(res.overfitting))
+    print("wrote " + ", ".join(str(f) for f in files))
+    return 0
+
+
+def top_rows(res, top: int) -> str:
+    key = res.metric_key
+    cols = [c for c in (key, "Total Return [%]", "Max Drawdown [%]", "Trades", "End Value") if c in res.table.columns]
+    cols = list(dict.fromkeys(cols))
+    return res.table[cols].head(top).to_string(float_format=lambda v: f"{v:.4g}")
+
+
+def overfitting_line(of: dict[str, float]) -> str:
+    if not of:
+        return "overfitting: not enough days or trials for PSR / DSR / PBO"
+    parts = []
+    if "psr" in of:
+        parts.append(f"PSR {of['psr']:.3f}  DSR {of['dsr']:.3f} (trials {of['n_trials']:.0f}, "
+                     f"daily SR {of['sharpe']:.4f}, E[max SR] {of['expected_max_sharpe']:.4f}, "
+                     f"skew {of['skew']:.3f}, kurtosis {of['kurtosis']:.3f} raw, {of['n_obs']:.0f} days)")
+    if "pbo" in of:
+        parts.append(f"PBO {of['pbo']:.3f} ({of['pbo_blocks']:.0f} blocks)")
+    return "overfitting: " + "  ".join(parts)
+
+
+def write_outputs(res, cfg: dict[str, Any], out: Path, *, store_root: str, seconds: float) -> list[Path]:
+    """results.parquet / .csv, heatmap.png, sweep.json; each written to a temp name and renamed."""
+    flat = res.table.reset_index()
+    files = [out / "results.parquet", out / "results.csv"]
+    _atomic(files[0], lambda tmp: flat.to_parquet(tmp, index=False))
+    _atomic(files[1], lambda tmp: flat.to_csv(tmp, index=False))
+    swept = [k for k, v in cfg["grid"].items() if len(v) > 1 and res.table.index.get_level_values(k).nunique() > 1]
+    if cfg["output"]["heatmap"] and len(swept) >= 2:
+        import matplotlib
+
+        if "matplotlib.pyplot" not in sys.modules:
+            matplotlib.use("Agg")  # a CLI run writes files; never open a window
+        path = out / "heatmap.png"
+        _atomic(path, lambda tmp: res.heatmap(swept[0], swept[1], path=str(tmp)), suffix=".png")
+        files.append(path)
+    manifest = {
+        "config": cfg, "strategy": cfg["strategy"]["name"], "symbol": res.meta.get("symbol"),
+        "timeframe": res.meta.get("timeframe"), "n_bars": res.meta.get("n_bars"), "combinations": len(flat),
+        "metric": res.metric_key, "best_params": res.best_params, "best": {k: _plain(v) for k, v in res.best.items()},
+        "overfitting": {k: _plain(v) for k, v in res.overfitting.items()}, "seconds": round(seconds, 3),
+        "chunk_columns": res.meta.get("chunk_columns"), "store": str(store_root), "versions": _versions(),
+    }
+    try:
+        from nexus.data.store import BarStore
+
+        manifest["data_fingerprint"] = BarStore(store_root).fingerprint([cfg["data"]["symbol"]])
+    except Exception as exc:  # noqa: BLE001 - a fingerprint is informative; the sweep itself succeeded
+        manifest["data_fingerprint"] = f"unavailable: {type(exc).__name__}"
+    path = out / "sweep.json"
+    _atomic(path, lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=2, default=_plain)))
+    files.append(path)
+    return files
+
+
+def _atomic(path: Path, write: Callable[[str], Any], suffix: str | None = None) -> None:
+    tmp = path.with_name(f".{path.stem}.tmp{suffix or path.suffix}")
+    try:
+        write(str(tmp))
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v if isinstance(v, (int, float, str, bool, type(None))) else str(v)
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {"python": sys.version.split()[0]}
+    for name in ("nexus", "numpy", "numba", "pandas", "polars"):
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            pass
+    return out
