@@ -92,3 +92,15 @@ def test_bad_inputs_are_clear():
         of.pbo_cscv(np.zeros((10, 1)))
     with pytest.raises(Exception, match="NaN"):
         of.pbo_cscv(np.full((10, 3), np.nan), n_blocks=2)
+
+
+def test_block_sum_sharpe_equals_the_direct_computation():
+    # the fast path (per-block sums) must pick the same winners and ranks as Sharpe on the concatenated rows
+    rng = np.random.default_rng(7)
+    m = rng.normal(0.0002, 0.01, size=(660, 40))
+    m[:, 3] = 0.001  # a constant column: infinite Sharpe on both paths
+    fast = of.pbo_cscv(m, n_blocks=8)
+    slow = of.pbo_cscv(m, n_blocks=8, metric=lambda b: of._sharpe_cols(b))
+    np.testing.assert_array_equal(fast.is_best, slow.is_best)
+    np.testing.assert_allclose(fast.oos_rank, slow.oos_rank)
+    assert fast.pbo == slow.pbo
