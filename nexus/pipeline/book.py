@@ -50,6 +50,7 @@ class BookRun:
     pf: Any
     baselines: dict[str, Any] = field(default_factory=dict)
     instruments: list[Any] = field(default_factory=list)
+    oos_start_ns: int | None = None  # where the models take over on every series (None: rules only)
 
 
 def union_sorted(arrays: list[np.ndarray]) -> np.ndarray:

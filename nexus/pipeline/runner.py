@@ -30,6 +30,7 @@ from nexus.pipeline.manifest import build_manifest
 from nexus.pipeline.modelset import ModelSet
 from nexus.pipeline.progress import Timings
 from nexus.pipeline.result import BacktestResult, BaselineResult, BookResult
+from nexus.pipeline.segments import oos_start_ns, split_record
 from nexus.pipeline.symbol import run_symbol
 
 
@@ -153,8 +154,9 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
             bases[kind] = simulate(ck, baseline_targets(ck, runs, kind), cfg, book.capital, insts, names)
     timings.say(f"{book.name:<8s} {len(ck.clock_ts):,} clock rows x {len(runs)}: {len(pf.orders):,} orders  "
                 f"simulation {t1 - t0:5.2f} s  baselines {time.perf_counter() - t1:5.2f} s")
-    return BookRun(book.name, names, [f"{r.symbol}/{r.timeframe}" for r in runs], book.capital, runs, ck, targets, pf,
-                   bases, insts)
+    series = [f"{r.symbol}/{r.timeframe}" for r in runs]
+    return BookRun(book.name, names, series, book.capital, runs, ck, targets, pf, bases, insts,
+                   oos_start_ns(models.models, series))
 
 
 # ----------------------------------------------------------------- summaries
@@ -328,6 +330,7 @@ def summarize_book(run: BookRun, cfg: BacktestConfig, timings: Timings) -> BookR
             accepted = int((ok & (book_reason == 0)).sum())
             per_series[key] = series_funnel(r.n, r.passed, accepted, int((pf.orders["col"] == j).sum()),
                                             int((tr["col"] == j).sum()))
+        trade_frame = _trade_frame(pf, run, shares, names, fill_lag)
         bases = {}
         year_days = _year_days(run)
         for kind, bpf in run.baselines.items():
@@ -335,8 +338,9 @@ def summarize_book(run: BookRun, cfg: BacktestConfig, timings: Timings) -> BookR
                                          _costs(bpf, run.capital), bpf)
         return BookResult(
             name=run.name, series=run.series, capital=run.capital, equity=equity, drawdown=drawdown,
+            segments=split_record(equity, trade_frame, run.oos_start_ns, run.capital, year_days),
             daily_returns=_daily(equity, run.capital), stats=_stats(pf, year_days), symbol_stats=_symbol_stats(pf, run),
-            trades=_trade_frame(pf, run, shares, names, fill_lag), costs=_costs(pf, run.capital),
+            trades=trade_frame, costs=_costs(pf, run.capital),
             funnel=funnel_table(per_series), reasons=reason_table(reasons), attribution=attribution,
             baselines=bases, mq_plot=_mq_plot(run, cfg.report.max_points),
             equity_estimate_final=float(run.targets.equity[-1]) if len(run.targets.equity) else 1.0,

@@ -58,6 +58,9 @@ def render_html(res: Any, pngs: dict[str, bytes]) -> str:
     parts.append("<h2>Per series</h2>" + _table(res.symbol_stats))
     parts.append("<h2>Costs</h2>" + _table(pd.DataFrame(res.costs).T))
     for name, b in res.books.items():
+        if getattr(b, "segments", None) is not None:
+            parts.append(f"<h2>Before and after the models take over: {html.escape(name)}</h2>" + _table(b.segments))
+    for name, b in res.books.items():
         parts.append(f"<h2>Funnel: {html.escape(name)}</h2>" + _table(b.funnel))
         parts.append(f"<h2>Why bars stopped: {html.escape(name)}</h2>" + _table(b.reasons))
     parts.append("<h2>Strategy attribution</h2>" + _table(res.attribution))

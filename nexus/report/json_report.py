@@ -55,6 +55,7 @@ def result_dict(res: Any, points: int = 1000) -> dict:
             "reasons": _frame(b.reasons),
             "attribution": _frame(b.attribution),
             "trades": len(b.trades),
+            "segments": None if getattr(b, "segments", None) is None else _frame(b.segments),
             "daily_returns": {d.date().isoformat(): _clean(v) for d, v in b.daily_returns.items()},
             "equity": _downsample(b.equity, points),
             "baselines": {k: {"stats": _clean(v.stats.to_dict()), "trades": v.trades, "costs": _clean(v.costs)}

@@ -49,6 +49,9 @@ def summary_text(res: Any, full: bool = False) -> str:
     costs.index.name = "book"
     out.append(section("Costs", text_table(costs)))
     for name, book in res.books.items():
+        if getattr(book, "segments", None) is not None:
+            out.append(section(f"Before and after the models take over: {name}", text_table(book.segments)))
+    for name, book in res.books.items():
         out.append(section(f"Funnel: {name} (bars alive after each layer)", text_table(book.funnel)))
     reasons = pd.concat({n: b.reasons["total"] for n, b in res.books.items()}, axis=1).fillna(0).astype(int)
     reasons.index.name = "why bars stopped"
