@@ -105,6 +105,20 @@ def test_rolling_kernels_are_causal():
             "mean": r.rolling_mean_nb(c, 20), "std": r.rolling_std_nb(c, 20, 0), "max": r.rolling_max_nb(c, 20),
             "min": r.rolling_min_nb(c, 20), "corr": r.rolling_corr_nb(c, v, 20), "ema": r.ema_nb(c, 20),
             "wilder": r.wilder_nb(c, 20), "z": r.rolling_zscore_nb(c, 20, 0), "cov": r.rolling_cov_nb(c, v, 20, 1),
+            "ac1": r.rolling_autocorr1_nb(np.diff(c, prepend=np.nan), 20),
+            "mean_std": np.column_stack(r.rolling_mean_std_nb(c, 20, 1)),
         }
 
     check_causal(fn, bars, n_random=15, extra_cuts=[19, 20, 21, 40, 41]).raise_if_failed()
+
+
+def test_autocorr1_and_mean_std_match_pandas():
+    rng = np.random.default_rng(12)
+    x = rng.normal(0, 1, 2000).cumsum()
+    r1 = np.diff(x, prepend=np.nan)
+    s = pd.Series(r1)
+    want = s.rolling(30).corr(s.shift(1))
+    np.testing.assert_allclose(r.rolling_autocorr1_nb(r1, 30), want, rtol=1e-8, atol=1e-10, equal_nan=True)
+    mean, std = r.rolling_mean_std_nb(x, 25, 1)
+    np.testing.assert_allclose(mean, pd.Series(x).rolling(25).mean(), rtol=1e-10, equal_nan=True)
+    np.testing.assert_allclose(std, pd.Series(x).rolling(25).std(ddof=1), rtol=1e-8, equal_nan=True)
