@@ -12,7 +12,6 @@ from nexus.portfolio.kernels_signals import (
 )
 from nexus.portfolio.prepare import blocks, prepare, signal_flex
 from nexus.portfolio.records import order_dt
-from nexus.portfolio.trades import compact_orders_nb
 from nexus.portfolio.wrapper import Portfolio
 
 _NAN = np.full((1, 1), np.nan)
@@ -180,17 +179,4 @@ def from_signals(
         )
         return buf, counts, value, cash_out, pos_out
 
-    buf, counts, value, _, _ = run(False, False)
-    orders = compact_orders_nb(buf, rec_start, counts)
-    del buf
-
-    def rerun(save_cash: bool, save_pos: bool):
-        _, _, _, c, p = run(save_cash, save_pos)
-        return c, p
-
-    return Portfolio(
-        n=n, n_cols=m, close=prep.close, mult=fx["multiplier"], orders=orders, value=value,
-        init_cash=prep.init_cash, cash_groups=prep.cash_groups, report_groups=prep.report_groups,
-        group_names=prep.group_names, columns=prep.columns, ts=prep.ts, freq=freq, was_1d=prep.was_1d,
-        rerun=rerun,
-    )
+    return Portfolio.from_run(run, rec_start, n=n, n_cols=m, prep=prep, mult=fx["multiplier"], freq=freq)

@@ -9,7 +9,6 @@ from nexus.portfolio import enums
 from nexus.portfolio.kernels_targets import count_target_bars_nb, simulate_targets_nb
 from nexus.portfolio.prepare import prepare
 from nexus.portfolio.records import order_dt
-from nexus.portfolio.trades import compact_orders_nb
 from nexus.portfolio.wrapper import Portfolio
 
 
@@ -116,17 +115,4 @@ def from_targets(
         )
         return buf, counts, value, cash_out, pos_out
 
-    buf, counts, value, _, _ = run(False, False)
-    orders = compact_orders_nb(buf, rec_start, counts)
-    del buf
-
-    def rerun(save_cash: bool, save_pos: bool):
-        _, _, _, c, p = run(save_cash, save_pos)
-        return c, p
-
-    return Portfolio(
-        n=n, n_cols=m, close=prep.close, mult=fx["multiplier"], orders=orders, value=value,
-        init_cash=prep.init_cash, cash_groups=prep.cash_groups, report_groups=prep.report_groups,
-        group_names=prep.group_names, columns=prep.columns, ts=prep.ts, freq=freq, was_1d=prep.was_1d,
-        rerun=rerun,
-    )
+    return Portfolio.from_run(run, rec_start, n=n, n_cols=m, prep=prep, mult=fx["multiplier"], freq=freq)

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from nexus.portfolio.enums import Reason, TradeDirection, TradeStatus, Side
-from nexus.portfolio.trades import trades_from_orders_nb
+from nexus.portfolio.trades import compact_orders_nb, trades_from_orders_nb
 
 
 class Portfolio:
@@ -31,6 +31,26 @@ class Portfolio:
 
     from_signals: Callable[..., "Portfolio"]
     from_targets: Callable[..., "Portfolio"]
+
+    @classmethod
+    def from_run(cls, run: Callable[[bool, bool], tuple], rec_start: np.ndarray, *, n: int, n_cols: int, prep: Any,
+                 mult: np.ndarray, freq: str | None) -> "Portfolio":
+        """Run a simulation once without cash and position arrays, keep the orders, and keep ``run``
+        to recompute cash and position on first access (so a wide run never holds three matrices)."""
+        buf, counts, value, _, _ = run(False, False)
+        orders = compact_orders_nb(buf, rec_start, counts)
+        del buf
+
+        def rerun(save_cash: bool, save_pos: bool):
+            _, _, _, c, p = run(save_cash, save_pos)
+            return c, p
+
+        return cls(
+            n=n, n_cols=n_cols, close=prep.close, mult=mult, orders=orders, value=value,
+            init_cash=prep.init_cash, cash_groups=prep.cash_groups, report_groups=prep.report_groups,
+            group_names=prep.group_names, columns=prep.columns, ts=prep.ts, freq=freq, was_1d=prep.was_1d,
+            rerun=rerun,
+        )
 
     def __init__(
         self,
