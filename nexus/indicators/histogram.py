@@ -6,14 +6,12 @@ bins=bins)`` bins them (same edges, last bin closed), and the largest bin
 count divided by ``n`` is returned. A flat window (min == max) puts
 everything in one bin: share 1.
 
-Two implementations give the same values. :func:`bin_share_block2_nb`
-(used by :func:`rolling_max_bin_share_nb` and MQScore) tracks the window min
-and max with monotonic deques; while they stay put the bin edges are fixed
-and the histogram moves by one increment and one decrement per bar; when the
-min or max changes the window is re-binned. :func:`bin_share_block_nb` keeps
-the window sorted instead and rebuilds the counts by ``bins - 1`` binary
-searches (cheaper re-binning, dearer upkeep on trending series). Both advance
-their state over a block of bars so fused kernels can call them block by block.
+:func:`bin_share_block2_nb` (used by :func:`rolling_max_bin_share_nb` and
+MQScore) tracks the window min and max with monotonic deques; while they
+stay put the bin edges are fixed and the histogram moves by one increment
+and one decrement per bar; when the min or max changes the window is
+re-binned. It advances its state over a block of bars so fused kernels can
+call it block by block.
 Cost: O(1) per bar while the extremes hold, O(n) for a re-binning; on a random
 walk with n = 200 about 15 % of bars re-bin (a series making a new extreme on
 every bar would re-bin on every bar).
@@ -29,103 +27,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from nexus.indicators.sorted_window import slide_sorted_nb
-
 # float state: current lo, hi, first edge, scale; int state: count, NaNs, built
 F_LO, F_HI, F_FIRST, F_SCALE = 0, 1, 2, 3
 I_M, I_NANS, I_BUILT = 0, 1, 2
 
 
-def bin_share_state(n: int, bins: int):
-    """Fresh state for :func:`bin_share_block_nb`: (buf, counts, edges, fstate, istate)."""
-    return np.empty(n), np.zeros(bins, np.int64), np.empty(bins + 1), np.full(4, np.nan), np.zeros(3, np.int64)
-
-
-@njit(cache=True, nogil=True)
-def bin_share_block_nb(x, t0, t1, n, bins, buf, counts, edges, fs, ist, out):
-    """Advance over bars ``t0..t1-1``; ``out[t - t0]`` = largest bin share (NaN in warm-up or with a NaN)."""
-    m = ist[I_M]
-    nans = ist[I_NANS]
-    built = ist[I_BUILT]
-    first = fs[F_FIRST]
-    scale = fs[F_SCALE]
-    for t in range(t0, t1):
-        new = x[t]
-        has_old = t >= n
-        old = x[t - n] if has_old else np.nan
-        old_ok = has_old and old == old
-        m, nans = slide_sorted_nb(buf, m, nans, new, old, has_old)
-        if t < n - 1 or nans > 0:
-            built = 0
-            out[t - t0] = np.nan
-            continue
-        wlo = buf[0]
-        whi = buf[m - 1]
-        if built == 1 and wlo == fs[F_LO] and whi == fs[F_HI]:
-            # edges unchanged: one value out, one in; the estimate is within one bin,
-            # then settled on the edges as numpy.histogram settles it
-            for k in range(2):
-                if k == 0:
-                    if not old_ok:
-                        continue
-                    v = old
-                else:
-                    v = new
-                b = int((v - first) * scale)
-                if b >= bins:
-                    b = bins - 1
-                if v < edges[b]:
-                    b -= 1
-                elif b != bins - 1 and v >= edges[b + 1]:
-                    b += 1
-                counts[b] += 1 if k == 1 else -1
-        else:
-            fs[F_LO] = wlo
-            fs[F_HI] = whi
-            first = wlo
-            last = whi
-            if first == last:
-                first -= 0.5
-                last += 0.5
-            denom = last - first
-            step = denom / bins
-            scale = bins / denom
-            for b in range(bins):
-                edges[b] = b * step + first
-            edges[bins] = last
-            # bin b holds edges[b] <= v < edges[b+1]: count by searching the sorted window
-            prev = 0
-            for b in range(1, bins):
-                e = edges[b]
-                lo = prev
-                hi = m
-                while lo < hi:
-                    mid = (lo + hi) >> 1
-                    if buf[mid] < e:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-                counts[b - 1] = lo - prev
-                prev = lo
-            counts[bins - 1] = m - prev
-            built = 1
-        best = 0
-        for b in range(bins):
-            if counts[b] > best:
-                best = counts[b]
-        out[t - t0] = best / n
-    ist[I_M] = m
-    ist[I_NANS] = nans
-    ist[I_BUILT] = built
-    fs[F_FIRST] = first
-    fs[F_SCALE] = scale
-
-
 @njit(cache=True, nogil=True)
 def bin_share_block2_nb(x, t0, t1, n, bins, dmin, dmax, counts4, edges, fs, ist, out):
-    """Same result as :func:`bin_share_block_nb` with monotonic deques for min/max and, on a
-    change of either, a direct re-binning of the window (cheaper when the window is long
-    and the series trends, where a sorted window would shift many values per bar).
+    """Advance over bars ``t0..t1-1`` with monotonic deques for min/max and, on a change of
+    either, a direct re-binning of the window (a sorted window would shift many values per
+    bar on a trending series).
 
     ``dmin``/``dmax``: int64 ring buffers (length a power of two >= n); ``counts4``:
     int64 [4 * bins] (four interleaved histograms so repeated bins do not serialise);
@@ -247,14 +158,4 @@ def rolling_max_bin_share_nb(x, n, bins):
     bin_share_block2_nb(x, 0, N, n, bins, np.empty(cap, np.int64), np.empty(cap, np.int64),
                         np.zeros(4 * bins, np.int64), np.empty(bins + 1), np.full(4, np.nan),
                         np.zeros(6, np.int64), out)
-    return out
-
-
-@njit(cache=True, nogil=True)
-def rolling_max_bin_share_sorted_nb(x, n, bins):
-    """:func:`rolling_max_bin_share_nb` through the sorted-window variant (same values)."""
-    N = x.shape[0]
-    out = np.empty(N)
-    bin_share_block_nb(x, 0, N, n, bins, np.empty(n), np.zeros(bins, np.int64), np.empty(bins + 1),
-                       np.full(4, np.nan), np.zeros(3, np.int64), out)
     return out

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nexus.indicators.histogram import rolling_max_bin_share_nb, rolling_max_bin_share_sorted_nb
+from nexus.indicators.histogram import rolling_max_bin_share_nb
 from nexus.lookahead import check_causal
 
 
@@ -16,7 +16,7 @@ def _ref(x, n, bins):
     return out
 
 
-@pytest.mark.parametrize("fn", [rolling_max_bin_share_nb, rolling_max_bin_share_sorted_nb])
+@pytest.mark.parametrize("fn", [rolling_max_bin_share_nb])
 def test_matches_numpy_histogram_exactly(fn):
     rng = np.random.default_rng(0)
     walk = np.round(100 + np.cumsum(rng.normal(size=4000)), 2)  # ties and values on edges
