@@ -23,6 +23,7 @@ a symbol the store does not hold gets NaN, which fails every comparison.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 import os
 from dataclasses import fields
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -73,11 +74,12 @@ def _as_filter(x: Any) -> Filter:
     raise ConfigError(f"cannot combine a filter with {type(x).__name__} {x!r}; build filters with F.<attribute> or attr(name)")
 
 
-class _Comparable:
+class _Comparable(ABC):
     """Shared comparison operators producing Filters from a value getter."""
 
-    def _value(self, inst: Instrument) -> Any:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def _value(self, inst: Instrument) -> Any:
+        """The compared value for one instrument (an attribute, or a statistic from the store)."""
 
     def _cmp(self, op: str, other: Any, fn: Callable[[Any, Any], bool]) -> Filter:
         def pred(inst: Instrument) -> bool:
