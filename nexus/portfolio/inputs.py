@@ -69,6 +69,11 @@ def check_prices(a: np.ndarray, name: str, columns: list | None = None) -> None:
     """Prices must be finite and positive; name the first bad cell."""
     from nexus.portfolio.validate_nb import first_bad_price_nb
 
+    # numpy's SIMD min/max read 1M prices ~5x faster than a scalar loop (NaN propagates through
+    # both, so "min > 0 and max < inf" holds only when every value is a finite positive number);
+    # the loop runs only to name the first bad cell
+    if a.size == 0 or (a.min() > 0.0 and a.max() < np.inf):
+        return
     i = first_bad_price_nb(np.ascontiguousarray(a))
     if i >= 0:
         r, c = divmod(int(i), a.shape[1])

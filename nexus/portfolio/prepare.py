@@ -158,6 +158,21 @@ def signal_flex(fr: Frame | None, n: int, m: int, name: str) -> np.ndarray:
     return v
 
 
+def signal_bars(n: int, *masks: np.ndarray) -> np.ndarray:
+    """Ascending bars where any of the (n|1, 1) boolean ``masks`` is set, then ``n`` as a sentinel."""
+    from nexus.portfolio.validate_nb import set_bars_nb
+
+    if any(a.shape[0] != n and a[0, 0] for a in masks):
+        return np.arange(n + 1, dtype=np.int64)
+    per_bar = [a[:, 0] for a in masks if a.shape[0] == n and (a.size > 1 or a[0, 0])]
+    if not per_bar:
+        return np.array([n], dtype=np.int64)
+    any_ = np.ascontiguousarray(per_bar[0])
+    for a in per_bar[1:]:
+        any_ = any_ | a
+    return set_bars_nb(any_.view(np.uint8), int(np.count_nonzero(any_)))
+
+
 def _raw(val):
     mod = type(val).__module__
     if mod.startswith(("pandas", "polars")):

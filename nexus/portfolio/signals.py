@@ -7,14 +7,16 @@ import numpy as np
 
 from nexus.errors import ConfigError
 from nexus.portfolio import enums
+from nexus.portfolio.kernels_column import simulate_column_nb
 from nexus.portfolio.kernels_signals import (
     count_signal_bars_nb, simulate_signals_nb, simulate_signals_serial_nb,
 )
-from nexus.portfolio.prepare import blocks, prepare, signal_flex
+from nexus.portfolio.prepare import blocks, prepare, signal_bars, signal_flex
 from nexus.portfolio.records import order_dt
 from nexus.portfolio.wrapper import Portfolio
 
 _NAN = np.full((1, 1), np.nan)
+_COLUMN_KERNEL = True  # tests switch it off to compare the single-column kernel with the general one
 
 
 def from_signals(
@@ -162,11 +164,24 @@ def from_signals(
     n_blocks = max(-(-m // 8), min(m, numba.get_num_threads()))
     bs = blocks(kg, target_cols=-(-m // n_blocks))
 
-    def run(save_cash: bool, save_pos: bool):
+    # one column without stops or funding: a kernel that jumps from one signal bar to the next
+    column_case = _COLUMN_KERNEL and m == 1 and not use_stops and not has_funding
+    cand = signal_bars(n, le, lx, se, sx) if column_case else None
+
+    def run(save_cash: bool, save_pos: bool, save_value: bool = True):
         buf = np.empty(max(total, 1), dtype=order_dt)
-        value = np.empty((n, g))
+        value = np.empty((n, g)) if save_value or not column_case else np.empty((1, 1))
         cash_out = np.empty((n, g)) if save_cash else np.empty((1, 1))
         pos_out = np.empty((n, m)) if save_pos else np.empty((1, 1))
+        if column_case:
+            counts = simulate_column_nb(
+                n, prep.close[:, 0], prep.open, prep.high, prep.low, prep.volume, prep.has_open, prep.has_high,
+                prep.has_low, le, lx, se, sx, cand, fx["size"], st, pt, fx["fees"], fx["fixed_fees"],
+                fx["slippage"], sm, float(max_participation), prep.init_cash, fx["multiplier"], fx["lot_size"],
+                fx["tick_size"], fx["leverage"], rec_start, buf, value[:, 0], cash_out[:, 0], pos_out[:, 0],
+                save_value, save_cash, save_pos,
+            )
+            return buf, counts, value if save_value else None, cash_out, pos_out
         # threads pay off only on big runs; on small ones their start-up and contention cost more than they save
         kern = simulate_signals_nb if bs.shape[0] > 2 and n * m >= (1 << 22) else simulate_signals_serial_nb
         counts = kern(
@@ -179,4 +194,7 @@ def from_signals(
         )
         return buf, counts, value, cash_out, pos_out
 
-    return Portfolio.from_run(run, rec_start, n=n, n_cols=m, prep=prep, mult=fx["multiplier"], freq=freq)
+    # the column kernel's value is computed on first access, as cash and position are: the simulation
+    # itself then reads the prices once and writes only the orders (what vectorbt's from_signals does)
+    return Portfolio.from_run(run, rec_start, n=n, n_cols=m, prep=prep, mult=fx["multiplier"], freq=freq,
+                              lazy_value=column_case)

@@ -101,7 +101,7 @@ def from_targets(
     kg = prep.kernel_groups
     g = kg.shape[0] - 1
 
-    def run(save_cash: bool, save_pos: bool):
+    def run(save_cash: bool, save_pos: bool, save_value: bool = True):
         buf = np.empty(max(total, 1), dtype=order_dt)
         value = np.empty((n, g))
         cash_out = np.empty((n, g)) if save_cash else np.empty((1, 1))

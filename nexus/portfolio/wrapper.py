@@ -34,16 +34,20 @@ class Portfolio:
 
     @classmethod
     def from_run(cls, run: Callable[[bool, bool], tuple], rec_start: np.ndarray, *, n: int, n_cols: int, prep: Any,
-                 mult: np.ndarray, freq: str | None) -> "Portfolio":
+                 mult: np.ndarray, freq: str | None, lazy_value: bool = False) -> "Portfolio":
         """Run a simulation once without cash and position arrays, keep the orders, and keep ``run``
-        to recompute cash and position on first access (so a wide run never holds three matrices)."""
-        buf, counts, value, _, _ = run(False, False)
+        to recompute cash and position on first access (so a wide run never holds three matrices).
+
+        ``run(save_cash, save_pos, save_value)`` returns (order buffer, counts, value or None, cash,
+        position); with ``lazy_value`` the value is left for the first access as well.
+        """
+        buf, counts, value, _, _ = run(False, False, not lazy_value)
         orders = compact_orders_nb(buf, rec_start, counts)
         del buf
 
         def rerun(save_cash: bool, save_pos: bool):
-            _, _, _, c, p = run(save_cash, save_pos)
-            return c, p
+            _, _, v, c, p = run(save_cash, save_pos, True)
+            return v, c, p
 
         return cls(
             n=n, n_cols=n_cols, close=prep.close, mult=mult, orders=orders, value=value,
@@ -60,7 +64,7 @@ class Portfolio:
         close: np.ndarray,
         mult: np.ndarray,
         orders: np.ndarray,
-        value: np.ndarray,
+        value: np.ndarray | None,
         init_cash: np.ndarray,
         cash_groups: np.ndarray | None,
         report_groups: np.ndarray | None,
@@ -69,14 +73,14 @@ class Portfolio:
         ts: np.ndarray | None,
         freq: str | None,
         was_1d: bool,
-        rerun: Callable[[bool, bool], tuple[np.ndarray, np.ndarray]],
+        rerun: Callable[[bool, bool], tuple[np.ndarray, np.ndarray, np.ndarray]],
     ) -> None:
         self.n = n
         self.n_cols = n_cols
         self._close = close
         self._mult = mult
         self.orders = orders
-        self._value_raw = value  # per cash group (or per column without cash sharing)
+        self._value = value  # per cash group (or per column without cash sharing); None until first access
         self._init_raw = init_cash
         self._cash_groups = cash_groups
         self._report_groups = report_groups
@@ -123,8 +127,17 @@ class Portfolio:
 
     def _ensure_state(self) -> tuple[np.ndarray, np.ndarray]:
         if self._state is None:
-            self._state = self._rerun(True, True)
+            v, c, p = self._rerun(True, True)
+            self._state = (c, p)
+            if self._value is None:
+                self._value = v
         return self._state
+
+    @property
+    def _value_raw(self) -> np.ndarray:
+        if self._value is None:
+            self._value = self._rerun(False, False)[0]
+        return self._value
 
     @property
     def cash(self) -> np.ndarray:
