@@ -44,6 +44,7 @@ def bin_share_block2_nb(x, t0, t1, n, bins, dmin, dmax, counts4, edges, fs, ist,
     """
     cap = dmin.shape[0]
     mask = cap - 1
+    bidx = np.empty(n, np.int64)
     hmin = ist[0]
     lmin = ist[1]
     hmax = ist[2]
@@ -116,16 +117,22 @@ def bin_share_block2_nb(x, t0, t1, n, bins, dmin, dmax, counts4, edges, fs, ist,
                 edges[b] = b * step + first
             edges[bins] = last
             counts4[:] = 0
-            for j in range(t - n + 1, t + 1):
-                u = x[j]
-                b = int((u - first) * scale)
-                if b >= bins:
-                    b = bins - 1
-                if u < edges[b]:
-                    b -= 1
-                elif b != bins - 1 and u >= edges[b + 1]:
-                    b += 1
-                counts4[(j & 3) * bins + b] += 1
+            # bin every value of the window in a branch-free pass the compiler vectorises (edges
+            # recomputed as above instead of looked up; a view indexed from 0, since an index that
+            # might be negative costs a wraparound select that blocks vectorisation), then count
+            # them in a second, serial pass
+            w = x[t - n + 1: t + 1]
+            lastb = bins - 1
+            for q in range(n):
+                u = w[q]
+                f = (u - first) * scale  # u >= first: truncation is floor
+                b = np.int64(f if f < lastb else lastb)
+                lo_e = np.float64(b) * step + first
+                hi_e = np.float64(b + 1) * step + first
+                hi_e = hi_e if b < lastb else np.inf  # the last bin is closed on the right
+                bidx[q] = b - np.int64(u < lo_e) + np.int64(u >= hi_e)
+            for q in range(n):
+                counts4[(q & 3) * bins + bidx[q]] += 1
             for b in range(bins):
                 counts4[b] += counts4[bins + b] + counts4[2 * bins + b] + counts4[3 * bins + b]
                 counts4[bins + b] = 0

@@ -37,13 +37,14 @@ def quantiles_block_nb(x, t0, t1, n, buf, ist, qs, out):
     between blocks. The window update is inlined (no per-bar function call).
     """
     k = qs.shape[0]
+    tmp = np.empty(n + 2)
     m = ist[I_M]
     nans = ist[I_NANS]
     for t in range(t0, t1):
         new = x[t]
         has_old = t >= n
         old = x[t - n] if has_old else np.nan
-        m, nans = slide_sorted_nb(buf, m, nans, new, old, has_old)
+        m, nans = slide_sorted_nb(buf, m, nans, new, old, has_old, tmp)
         for q in range(k):
             if t >= n - 1 and nans == 0:
                 pos = qs[q] * (m - 1)

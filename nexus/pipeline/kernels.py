@@ -187,7 +187,9 @@ def book_overlay_nb(decision, tradable, high, low, close, day_id, stop_loss, tak
                 new = sgn * min(abs(d), symbol_cap)
             room = gross_cap - (gross - abs(w[j]))
             if abs(new) > room:
-                if room <= 1e-9 or (w[j] * sgn > 0.0 and room <= abs(w[j])):
+                # no room, or (adding to a position) room for no more than it holds, to 1e-9: gross at the
+                # cap up to rounding must not let a dust-sized increment through
+                if room <= 1e-9 or (w[j] * sgn > 0.0 and room <= abs(w[j]) + 1e-9):
                     reason[t, j] = 84
                     continue
                 new = sgn * room

@@ -88,6 +88,19 @@ def test_gross_cap_scales_then_refuses():
     assert out.target[1, 0] == pytest.approx(-0.1)
 
 
+def test_gross_at_cap_up_to_rounding_lets_no_dust_increment_through():
+    """Regression: six weights summing to the gross cap left, after rounding, a room 2.8e-17 above
+    the first weight, and adding to that position placed an order of that size (an MQScore change
+    in the last bits flipped two decisions of the golden run this way)."""
+    w = [0.151, 0.176, 0.19, 0.102, 0.182, 0.199]
+    dec = np.full((2, 6), np.nan)
+    dec[0] = w
+    dec[1, 0] = 0.05
+    out = _run(dec, gross_cap=1.0)
+    assert out.target[0].tolist() == pytest.approx(w)
+    assert np.isnan(out.target[1, 0]) and out.reason[1, 0] == R.GROSS_CAP
+
+
 def test_stop_loss_and_take_profit_close_then_allow_reentry():
     from nexus.pipeline.kernels import EXIT_STOP_LOSS, EXIT_TAKE_PROFIT
 
