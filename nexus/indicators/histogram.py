@@ -7,10 +7,10 @@ count divided by ``n`` is returned. A flat window (min == max) puts
 everything in one bin: share 1.
 
 :func:`bin_share_block2_nb` (used by :func:`rolling_max_bin_share_nb` and
-MQScore) tracks the window min and max with monotonic deques; while they
-stay put the bin edges are fixed and the histogram moves by one increment
-and one decrement per bar; when the min or max changes the window is
-re-binned. It advances its state over a block of bars so fused kernels can
+MQScore) takes the window min and max from running extremes over runs of n
+values (van Herk / Gil-Werman); while they stay put the bin edges are fixed
+and the histogram moves by one increment and one decrement per bar; when the
+min or max changes the window is re-binned in a vectorised pass. It advances its state over a block of bars so fused kernels can
 call it block by block.
 Cost: O(1) per bar while the extremes hold, O(n) for a re-binning; on a random
 walk with n = 200 about 15 % of bars re-bin (a series making a new extreme on
@@ -27,44 +27,73 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# float state: current lo, hi, first edge, scale; int state: count, NaNs, built
+# float state: current lo, hi, first edge, scale
 F_LO, F_HI, F_FIRST, F_SCALE = 0, 1, 2, 3
-I_M, I_NANS, I_BUILT = 0, 1, 2
 
 
-@njit(cache=True, nogil=True)
-def bin_share_block2_nb(x, t0, t1, n, bins, dmin, dmax, counts4, edges, fs, ist, out):
-    """Advance over bars ``t0..t1-1`` with monotonic deques for min/max and, on a change of
-    either, a direct re-binning of the window (a sorted window would shift many values per
-    bar on a trending series).
+@njit(cache=True, nogil=True, error_model="numpy")
+def _window_extremes_nb(x, a, t0, t1, n, lo, hi):
+    """Min and max of each window x[t-n+1..t], t in t0..t1-1 (t >= a + n - 1), into lo/hi[t - t0].
 
-    ``dmin``/``dmax``: int64 ring buffers (length a power of two >= n); ``counts4``:
-    int64 [4 * bins] (four interleaved histograms so repeated bins do not serialise);
-    ``ist``: int64 [6] (min head, min length, max head, max length, NaNs, built).
+    van Herk / Gil-Werman over ``x[a:t1]``: cut into runs of n values, take
+    running extremes forward from each run's start and backward from its end;
+    a window then spans the tail of one run and the head of the next, so its
+    extreme is one comparison. Three compares per value and no data-dependent
+    branch, where two monotonic deques mispredicted on most bars. NaN values
+    are passed over (such windows are reported as NaN by the caller anyway).
     """
-    cap = dmin.shape[0]
-    mask = cap - 1
+    L = t1 - a
+    w = x[a:t1]
+    pmin = np.empty(L)
+    pmax = np.empty(L)
+    smin = np.empty(L)
+    smax = np.empty(L)
+    for s0 in range(0, L, n):
+        s1 = min(L, s0 + n)
+        mn = np.inf
+        mx = -np.inf
+        for r in range(s0, s1):
+            v = w[r]
+            mn = v if v < mn else mn
+            mx = v if v > mx else mx
+            pmin[r] = mn
+            pmax[r] = mx
+        mn = np.inf
+        mx = -np.inf
+        for r in range(s1 - 1, s0 - 1, -1):
+            v = w[r]
+            mn = v if v < mn else mn
+            mx = v if v > mx else mx
+            smin[r] = mn
+            smax[r] = mx
+    for t in range(max(t0, a + n - 1), t1):
+        e = t - a
+        s = e - n + 1
+        lo[t - t0] = min(smin[s], pmin[e])
+        hi[t - t0] = max(smax[s], pmax[e])
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def bin_share_block2_nb(x, t0, t1, n, bins, counts4, edges, fs, ist, out):
+    """Advance over bars ``t0..t1-1``: window extremes from :func:`_window_extremes_nb` and, on a
+    change of either, a direct re-binning of the window (a sorted window would shift many
+    values per bar on a trending series).
+
+    ``counts4``: int64 [4 * bins] (four interleaved histograms so repeated bins do not
+    serialise); ``ist``: int64 [2] (NaNs in the window, built).
+    """
     bidx = np.empty(n, np.int64)
-    hmin = ist[0]
-    lmin = ist[1]
-    hmax = ist[2]
-    lmax = ist[3]
-    nans = ist[4]
-    built = ist[5]
+    nans = ist[0]
+    built = ist[1]
     first = fs[F_FIRST]
     scale = fs[F_SCALE]
+    nb = t1 - t0
+    wlo_b = np.empty(nb)
+    whi_b = np.empty(nb)
+    _window_extremes_nb(x, max(0, t0 - n + 1), t0, t1, n, wlo_b, whi_b)
     for t in range(t0, t1):
         v = x[t]
-        if v == v:
-            while lmax > 0 and x[dmax[(hmax + lmax - 1) & mask]] <= v:
-                lmax -= 1
-            dmax[(hmax + lmax) & mask] = t
-            lmax += 1
-            while lmin > 0 and x[dmin[(hmin + lmin - 1) & mask]] >= v:
-                lmin -= 1
-            dmin[(hmin + lmin) & mask] = t
-            lmin += 1
-        else:
+        if v != v:
             nans += 1
         old_ok = False
         old = np.nan
@@ -74,18 +103,12 @@ def bin_share_block2_nb(x, t0, t1, n, bins, dmin, dmax, counts4, edges, fs, ist,
                 old_ok = True
             else:
                 nans -= 1
-            if lmax > 0 and dmax[hmax] <= t - n:
-                hmax = (hmax + 1) & mask
-                lmax -= 1
-            if lmin > 0 and dmin[hmin] <= t - n:
-                hmin = (hmin + 1) & mask
-                lmin -= 1
         if t < n - 1 or nans > 0:
             built = 0
             out[t - t0] = np.nan
             continue
-        wlo = x[dmin[hmin]]
-        whi = x[dmax[hmax]]
+        wlo = wlo_b[t - t0]
+        whi = whi_b[t - t0]
         if built == 1 and wlo == fs[F_LO] and whi == fs[F_HI]:
             for k in range(2):
                 if k == 0:
@@ -144,12 +167,8 @@ def bin_share_block2_nb(x, t0, t1, n, bins, dmin, dmax, counts4, edges, fs, ist,
             if counts4[b] > best:
                 best = counts4[b]
         out[t - t0] = best / n
-    ist[0] = hmin
-    ist[1] = lmin
-    ist[2] = hmax
-    ist[3] = lmax
-    ist[4] = nans
-    ist[5] = built
+    ist[0] = nans
+    ist[1] = built
     fs[F_FIRST] = first
     fs[F_SCALE] = scale
 
@@ -159,10 +178,6 @@ def rolling_max_bin_share_nb(x, n, bins):
     """Largest share of the trailing ``n`` values of ``x`` in one of ``bins`` bins (NaN in warm-up or with NaN)."""
     N = x.shape[0]
     out = np.empty(N)
-    cap = 1
-    while cap < n + 1:
-        cap *= 2
-    bin_share_block2_nb(x, 0, N, n, bins, np.empty(cap, np.int64), np.empty(cap, np.int64),
-                        np.zeros(4 * bins, np.int64), np.empty(bins + 1), np.full(4, np.nan),
-                        np.zeros(6, np.int64), out)
+    bin_share_block2_nb(x, 0, N, n, bins, np.zeros(4 * bins, np.int64), np.empty(bins + 1), np.full(4, np.nan),
+                        np.zeros(2, np.int64), out)
     return out

@@ -348,12 +348,10 @@ def engine_nb(open_, high, low, close, volume, taker, use_taker, window, sg, wco
     qbuf = np.empty(50)
     qist = np.zeros(2, np.int64)
     qout = np.empty((BLOCK, 2))
-    hdmin = np.empty(R, np.int64)
-    hdmax = np.empty(R, np.int64)
     hcounts = np.zeros(80, np.int64)
     hedges = np.empty(21)
     hfs = np.full(4, np.nan)
-    hist_ist = np.zeros(6, np.int64)
+    hist_ist = np.zeros(2, np.int64)
     hout = np.empty(BLOCK)
     # MACD |histogram| and its running maximum over W (monotonic deque of bar indices into a ring)
     hring = np.empty(R)
@@ -459,7 +457,7 @@ def engine_nb(open_, high, low, close, volume, taker, use_taker, window, sg, wco
                     adx += (dx - adx) / 14.0
             O[O_ADX, i] = adx
         quantiles_block_nb(volume, t0, t1, 50, qbuf, qist, qs, qout)
-        bin_share_block2_nb(close, t0, t1, W, 20, hdmin, hdmax, hcounts, hedges, hfs, hist_ist, hout)
+        bin_share_block2_nb(close, t0, t1, W, 20, hcounts, hedges, hfs, hist_ist, hout)
         # (5) components and dimensions
         _components_nb(O, S, H, qout, hout, nb, CB)
         _dims_nb(CB, wcomp, off, warm, t0, nb, dims, acc)
