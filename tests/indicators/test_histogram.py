@@ -34,3 +34,23 @@ def test_hand_example_and_causality():
     np.testing.assert_allclose(rolling_max_bin_share_nb(x, 5, 3)[4:], [0.6, 0.6, 0.8])
     y = np.cumsum(np.random.default_rng(3).normal(size=500))
     check_causal(lambda a: rolling_max_bin_share_nb(a, 50, 20), y, n_random=10).raise_if_failed()
+
+
+def test_block_by_block_equals_one_pass():
+    """The engine advances the histogram a block at a time (state carried in counts/edges/fs/ist):
+    blocks of any size, including ones shorter than the window, give the one-pass values."""
+    from nexus.indicators.histogram import bin_share_block2_nb
+
+    rng = np.random.default_rng(7)
+    x = np.round(100 + np.cumsum(rng.normal(size=3000)), 1)
+    x[1234] = np.nan
+    x[2100:2150] = x[2099]
+    whole = rolling_max_bin_share_nb(x, 200, 20)
+    for block in (1, 37, 199, 1024):
+        out = np.empty(len(x))
+        counts, edges, fs, ist = np.zeros(80, np.int64), np.empty(21), np.full(4, np.nan), np.zeros(2, np.int64)
+        for t0 in range(0, len(x), block):
+            t1 = min(len(x), t0 + block)
+            bin_share_block2_nb(x, t0, t1, 200, 20, counts, edges, fs, ist, out[t0:t1])
+        np.testing.assert_array_equal(out, whole)
+    np.testing.assert_array_equal(whole, _ref(x, 200, 20))
