@@ -8,7 +8,7 @@ STORE  ?= data/bars
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 export MPLBACKEND ?= Agg
 
-.PHONY: demo test bench bench-vbt data models clean-data help
+.PHONY: demo test bench bench-vbt data models clean-data clean-cache help
 
 help:
 	@echo "make demo | make test | make bench | make data"
@@ -42,6 +42,9 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev data
 	$(BIN)/python scripts/bench.py
+
+clean-cache:  # numba does not recompile a cached kernel when only a kernel it calls (in another file) changed
+	rm -rf $(NUMBA_CACHE_DIR)
 
 clean-data:
 	rm -rf $(STORE)

@@ -10,7 +10,7 @@ from tests.conftest import make_bars
 
 def test_every_output_is_causal():
     bars = make_bars(1200, seed=12)
-    rep = check_causal(mq.mqscore, bars, n_random=10, seed=1, extra_cuts=(1, 198, 199, 200, 201, 1199))
+    rep = check_causal(mq.mqscore, bars, n_random=10, seed=1, extra_cuts=(1, 198, 199, 200, 201, 1023, 1024, 1025, 1199))  # 1024: the engine's block edge
     rep.raise_if_failed()
     assert {"liquidity", "noise", "composite", "grade", "regime", "regime_scores", "confidence", "gate"} <= set(rep.outputs)
 

@@ -8,6 +8,8 @@ from hypothesis import given
 
 import nexus as nx
 import nexus.portfolio.signals as signals_mod
+from nexus.lookahead import check_causal
+from tests.conftest import make_bars
 from tests.portfolio import reference as ref
 from tests.portfolio.test_vs_reference import SETTINGS, _market, assert_orders_equal, cases, run_both
 
@@ -107,3 +109,22 @@ def test_always_on_and_never_on_signals(monkeypatch):
     none = nx.Portfolio.from_signals(close, off, off, init_cash=100.0)
     assert len(none.orders) == 0
     np.testing.assert_array_equal(none.value, np.full(5, 100.0))
+
+
+@pytest.mark.parametrize("price", ["close", "next_open"])
+def test_column_kernel_is_causal(price):
+    """Truncating the bars at t changes no order, value, cash or position before t (the column kernel's path)."""
+    b = make_bars(600, seed=21)
+    rng = np.random.default_rng(2)
+    en = rng.random(600) < 0.05
+    ex = rng.random(600) < 0.05
+
+    def run(bars):
+        n = len(bars)
+        pf = nx.Portfolio.from_signals(bars.close, en[:n], ex[:n], open=bars.open, direction="both", fees=0.001,
+                                       slippage=0.0005, price=price)
+        filled = np.zeros(n)
+        filled[pf.orders["idx"]] = pf.orders["price"]
+        return {"value": pf.value, "cash": pf.cash, "position": pf.position, "filled": filled}
+
+    check_causal(run, b, n_random=15).raise_if_failed()
