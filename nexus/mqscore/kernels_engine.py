@@ -8,7 +8,8 @@ over the block with one tight pass per statistic (kernels_rolling.py),
 price impact, SMA side and agreement) and advances their statistics,
 (4) runs the recursive indicators (RSI, MACD with its running maximum, ADX)
 and the sorted-window structures (volume quartiles, price-bin concentration),
-then (5) turns the statistics into components and dimensions bar by bar.
+then (5) turns the statistics into components (one vectorised loop each)
+and dimensions.
 
 Why blocks of passes instead of one fused loop over the bars: a fused body
 carries ~150 live scalars and ~30 independent update chains, spills them to
@@ -42,7 +43,8 @@ N_SERIES = 24
 N_OUT = 40
 
 
-def history_length(window: int) -> int:
+@njit(cache=True, nogil=True)
+def history_length(window):
     """Bars of history kept before each block: the longest lookback (window W or 100, plus a lag), rounded to 8."""
     return -(-(max(window, 101) + 2) // 8) * 8
 
@@ -330,7 +332,7 @@ def engine_nb(open_, high, low, close, volume, taker, use_taker, window, sg, wco
     N = close.shape[0]
     W = window
     warm = W - 1
-    H = -(-(max(W, 101) + 2) // 8) * 8  # history_length(W)
+    H = history_length(W)
     L = H + BLOCK
     S = np.full((N_SERIES, L), np.nan)  # bars before the first are NaN: skipped by every statistic
     O = np.empty((N_OUT, BLOCK))
