@@ -22,7 +22,8 @@ def set_bars_nb(mask, count):
     """Ascending indices of the ``count`` nonzero bytes of ``mask`` (uint8), then ``len(mask)``.
 
     Read 8 bytes at a time: signals are sparse, so most words are zero and
-    skipped whole (0.28 ms against 0.48 ms for ``numpy.flatnonzero`` on 1M bars, 2.8 % set).
+    skipped whole (an ad-hoc timing: 0.28 ms against 0.48 ms for ``numpy.flatnonzero`` on 1M
+    bars with 2.8 % set).
     """
     n = mask.shape[0]
     out = np.empty(count + 9, dtype=np.int64)  # room for the branch-free writes past the last hit

@@ -1,4 +1,5 @@
-"""Bench inputs shared by the stages: the default store when it is built, else random walks of its sizes.
+"""Bench inputs shared by the stages: the default store when it is built, else random walks of its sizes;
+and vectorbt with its engines for the side-by-side stages.
 
 Benchmarks are about throughput, so when the default store is missing a
 random walk of the same sizes is as good an input; the row's notes say
@@ -50,3 +51,21 @@ def default_series(ctx, scale: float = 1.0) -> tuple[dict, str]:
             return data, f"store {ctx.store_root}"
     data = {k: random_walk(k[0], k[1], max(1000, int(n * scale)), i) for i, (k, n) in enumerate(sizes.items())}
     return data, "random-walk bars of the default sizes" + (f" x {scale:g}" if scale != 1.0 else "")
+
+
+def vectorbt_engines():
+    """(vectorbt module, its engines: "numba" and "rust" when vectorbt-rust is installed) and "",
+    or (None, a note saying why the comparison is skipped)."""
+    try:
+        import vectorbt as vbt
+    except Exception as exc:  # noqa: BLE001 - any import failure means "skip with a note"
+        return None, f"vectorbt not importable ({type(exc).__name__}: {exc}); run with .venv-bench (the bench extra)"
+    engines = ["numba"]
+    try:
+        from vectorbt._engine import is_rust_available
+
+        if is_rust_available():
+            engines.append("rust")
+    except Exception:  # noqa: BLE001
+        pass
+    return (vbt, engines), ""

@@ -25,6 +25,8 @@ import time
 
 import numpy as np
 
+from bench_stages._data import vectorbt_engines
+
 NAME = "portfolio"
 ORDER = 30
 FEES = 0.001
@@ -68,22 +70,6 @@ def crossover(close: np.ndarray, fast: int = 10, slow: int = 50) -> tuple[np.nda
     return entries, exits
 
 
-def _vectorbt():
-    try:
-        import vectorbt as vbt
-    except Exception as exc:  # noqa: BLE001 - any import failure means "skip with a note"
-        return None, f"vectorbt not importable ({type(exc).__name__}: {exc}); install the bench extra in .venv-bench"
-    engines = ["numba"]
-    try:
-        from vectorbt._engine import is_rust_available
-
-        if is_rust_available():
-            engines.append("rust")
-    except Exception:  # noqa: BLE001
-        pass
-    return (vbt, engines), ""
-
-
 RSS_CODE = """
 import numpy as np, sys
 sys.path.insert(0, {root!r} + '/scripts')
@@ -106,7 +92,7 @@ def run(ctx) -> list:
 
     n = 100_000 if ctx.quick else 1_000_000
     widths = (1, 10) if ctx.quick else (1, 100)
-    vb, skip_note = _vectorbt()
+    vb, skip_note = vectorbt_engines()
     rows = []
     for m in widths:
         close = random_walk(n, m)

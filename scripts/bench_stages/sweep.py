@@ -41,6 +41,8 @@ import time
 
 import numpy as np
 
+from bench_stages._data import vectorbt_engines
+
 NAME = "sweep"
 ORDER = 70
 FEES = 0.001
@@ -85,22 +87,6 @@ def _reset_hwm() -> bool:
         return True
     except OSError:
         return False
-
-
-def _vectorbt():
-    try:
-        import vectorbt as vbt
-    except Exception as exc:  # noqa: BLE001 - any import failure means "skip with a note"
-        return None, f"vectorbt not importable ({type(exc).__name__}: {exc}); run with .venv-bench (the bench extra)"
-    engines = ["numba"]
-    try:
-        from vectorbt._engine import is_rust_available
-
-        if is_rust_available():
-            engines.append("rust")
-    except Exception:  # noqa: BLE001
-        pass
-    return (vbt, engines), ""
 
 
 def vbt_sweep(vbt, engine: str, close, fast: list[int], slow: list[int]):
@@ -245,7 +231,7 @@ def _case_a(ctx, ROOT, Row):
     notes.append(f"nexus peak RSS (fresh process, data + sweep) {peak:.0f} MB")
     extra["nexus_peak_rss_mb"] = peak
 
-    vb, skip = _vectorbt()
+    vb, skip = vectorbt_engines()
     ref_name, ref_t, agree = "", None, None
     if vb is not None:
         import pandas as pd
