@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from nexus.config import BACKTEST
 from nexus.errors import ConfigError
 
 
@@ -20,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", "-c", default=None, help="TOML config (default: built-in defaults = backtest.toml)")
     p.add_argument("--out", "-o", default=None, help="report folder (default: [run] out, 'reports')")
-    p.add_argument("--profile", choices=("default", "original"), default=None, help="threshold profile")
+    p.add_argument("--profile", choices=BACKTEST.key("profile").choices, default=None, help="threshold profile")
     p.add_argument("--start", default=None, help="first bar (UTC), e.g. 2026-06-01")
     p.add_argument("--end", default=None, help="end (UTC, exclusive)")
     p.add_argument("--capital", type=float, default=None, help="capital of every book")
@@ -30,10 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-models", action="store_true", help="rule fallbacks in every slot")
     p.add_argument("--fee", type=float, default=None, help="commission, fraction of notional")
     p.add_argument("--slippage", type=float, default=None, help="slippage, fraction of price")
-    p.add_argument("--fill", choices=("next_open", "close"), default=None)
+    p.add_argument("--fill", choices=BACKTEST.key("costs.fill").choices, default=None)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                   help="override any config key, e.g. --set risk.stop_loss=0.03 (repeatable)")
+                   help="override any config key with a TOML value, checked like the file, e.g. --set risk.stop_loss=0.03 "
+                   "(repeatable; every key: nexus config show, docs/pipeline.md)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG files (the HTML still embeds figures)")
     p.add_argument("--no-html", action="store_true", help="skip report.html")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")

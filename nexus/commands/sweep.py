@@ -26,37 +26,21 @@ rows and the overfitting statistics.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import math
 import os
 import re
 import sys
 import time
-import tomllib
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
+from nexus.config import SWEEP, read_toml
 from nexus.errors import ConfigError
 
-# section -> key -> (default, checker name); the defaults are the shipped sweep.toml
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "data": {"symbol": "BTCUSDT", "timeframe": "1m", "start": "", "end": ""},
-    "strategy": {"name": "sma_crossover", "direction": "long"},
-    "sweep": {"method": "grid", "n_iter": 0, "metric": "sharpe", "seed": 0, "where": [], "engine": "local",
-              "address": "", "num_cpus": 0, "chunk_columns": 0, "pbo_blocks": 16},
-    "costs": {"fees": 0.001, "slippage": 0.0005, "price": "next_open", "init_cash": 10_000.0},
-    "output": {"folder": "sweeps", "top": 10, "heatmap": True, "progress": True},
-}
 DEFAULT_GRID = {"fast": {"from": 5, "to": 50, "step": 5}, "slow": {"from": 20, "to": 200, "step": 20}}
-CHOICES = {
-    ("strategy", "direction"): ("long", "short", "both"),
-    ("sweep", "method"): ("grid", "random"),
-    ("sweep", "engine"): ("local", "ray"),
-    ("costs", "price"): ("next_open", "close", "next_worst"),
-}
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
     ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
@@ -74,15 +58,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--start", default=None, help="first bar (UTC), e.g. 2026-06-01")
     p.add_argument("--end", default=None, help="end (UTC, exclusive)")
     p.add_argument("--strategy", default=None, help="registered strategy or baseline name")
-    p.add_argument("--method", choices=CHOICES[("sweep", "method")], default=None)
+    p.add_argument("--method", choices=SWEEP.key("sweep.method").choices, default=None)
     p.add_argument("--n-iter", type=int, default=None, help="combinations drawn by --method random")
     p.add_argument("--metric", default=None, help="sharpe, sortino, calmar, total_return, cagr, max_drawdown")
-    p.add_argument("--engine", choices=CHOICES[("sweep", "engine")], default=None)
+    p.add_argument("--engine", choices=SWEEP.key("sweep.engine").choices, default=None)
     p.add_argument("--address", default=None, help="Ray cluster to join (engine ray)")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--fees", type=float, default=None, help="commission, fraction of notional")
     p.add_argument("--slippage", type=float, default=None, help="fraction of price")
-    p.add_argument("--price", choices=CHOICES[("costs", "price")], default=None, help="fill price")
+    p.add_argument("--price", choices=SWEEP.key("costs.price").choices, default=None, help="fill price")
     p.add_argument("--chunk-columns", type=int, default=None, help="combinations per simulator call (0 = auto)")
     p.add_argument("--top", type=int, default=None, help="rows to print")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="SECTION.KEY=VALUE",
@@ -96,112 +80,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def load_config(path: str | os.PathLike | None, overrides: list[str] = ()) -> dict[str, Any]:
     """Read, override and validate a sweep config; returns a plain dict of sections."""
-    where = str(path) if path else "<defaults>"
-    raw: dict[str, Any] = {}
-    if path:
-        p = Path(path)
-        if not p.is_file():
-            raise ConfigError(f"{where}: no such config file; copy sweep.toml from the repository root")
-        try:
-            raw = tomllib.loads(p.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{where}: not valid TOML ({exc})") from None
-    file_grid = "grid" in raw
-    for item in overrides:
-        _apply_set(raw, item)
-    return validate_config(raw, where, default_grid=not file_grid)
+    raw = read_toml(path, "copy sweep.toml from the repository root") if path else {}
+    return validate_config(raw, str(path) if path else "<defaults>", default_grid="grid" not in raw, sets=overrides)
 
 
-def _apply_set(raw: dict, item: str) -> None:
-    key, sep, text = item.partition("=")
-    parts = key.strip().split(".")
-    if not sep or len(parts) != 2 or not all(parts):
-        raise ConfigError(f"--set {item!r}: expected SECTION.KEY=VALUE, e.g. --set costs.fees=0.002")
-    try:
-        value = tomllib.loads(f"v = {text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = text.strip()  # a bare word such as --set data.symbol=ETHUSDT
-    section = raw.setdefault(parts[0], {})
-    if not isinstance(section, dict):
-        raise ConfigError(f"--set {item!r}: {parts[0]!r} is not a section")
-    section[parts[1]] = value
+def validate_config(raw: dict[str, Any], where: str = "<config>", *, default_grid: bool = True,
+                    sets: list[str] = ()) -> dict[str, Any]:
+    """Every key checked against :data:`nexus.config.SWEEP` and defaulted, then the rules across keys.
 
-
-def validate_config(raw: dict[str, Any], where: str = "<config>", *, default_grid: bool = True) -> dict[str, Any]:
-    """Defaults filled in, every key checked; ``default_grid`` starts sma_crossover from DEFAULT_GRID."""
-    known = set(DEFAULTS) | {"grid"}
-    for sec, body in raw.items():
-        if sec not in known:
-            raise ConfigError(f"{where}: unknown section [{sec}]; known: {', '.join(sorted(known))}")
-        if not isinstance(body, dict):
-            raise ConfigError(f"{where}: [{sec}] must be a table of keys")
-    cfg = copy.deepcopy(DEFAULTS)
-    for sec, defaults in DEFAULTS.items():
-        for key, value in raw.get(sec, {}).items():
-            if key not in defaults:
-                raise ConfigError(f"{where}: unknown key [{sec}] {key}; known: {', '.join(defaults)}")
-            cfg[sec][key] = _check(sec, key, value, defaults[key], where)
+    ``default_grid`` starts sma_crossover from DEFAULT_GRID.
+    """
+    cfg = SWEEP.resolve(raw, where, sets)
     s = cfg["sweep"]
-    from nexus.sweep import METRICS
-
-    if s["metric"] not in METRICS:
-        raise ConfigError(f"{where}: [sweep] metric {s['metric']!r} is unknown; choose one of {', '.join(sorted(METRICS))}")
     if s["method"] == "random" and s["n_iter"] < 1:
-        raise ConfigError(f"{where}: [sweep] method = 'random' needs n_iter >= 1")
+        raise ConfigError(f"{where}: sweep.method = 'random' needs sweep.n_iter >= 1")
     if s["method"] == "grid" and s["n_iter"]:
-        raise ConfigError(f"{where}: [sweep] n_iter applies to method = 'random' only; set it to 0 or switch method")
+        raise ConfigError(f"{where}: sweep.n_iter applies to method = 'random' only; set it to 0 or switch method")
     if s["address"] and s["engine"] != "ray":
-        raise ConfigError(f"{where}: [sweep] address is for engine = 'ray'")
+        raise ConfigError(f"{where}: sweep.address is for engine = 'ray'")
     from nexus.strategies import get_spec
 
     try:
         spec = get_spec(cfg["strategy"]["name"])
     except ConfigError as exc:
-        raise ConfigError(f"{where}: [strategy] name: {exc}") from None
-    grid_raw = dict(raw.get("grid") or {})
+        raise ConfigError(f"{where}: strategy.name: {exc}") from None
+    grid_raw = cfg["grid"]
     if default_grid and spec.name == "sma_crossover":
         grid_raw = {**DEFAULT_GRID, **grid_raw}
     if not grid_raw:
         raise ConfigError(f"{where}: [grid] is empty; give at least one of {spec.name}'s parameters: "
                           + ", ".join(f"{k} in [{p.low}, {p.high}]" for k, p in spec.params.items()))
     cfg["grid"] = {name: _grid_values(spec, name, v, where) for name, v in grid_raw.items()}
-    cfg["sweep"]["where"] = [_parse_where(w, cfg["grid"], where) for w in s["where"]]
+    s["where"] = [_parse_where(w, cfg["grid"], where) for w in s["where"]]
     if spec.name == "sma_crossover" and not s["where"] and {"fast", "slow"} <= set(cfg["grid"]):
-        cfg["sweep"]["where"] = ["fast < slow"]  # the strategy refuses fast >= slow; drop those pairs
+        s["where"] = ["fast < slow"]  # the strategy refuses fast >= slow; drop those pairs
     return cfg
-
-
-def _check(sec: str, key: str, value: Any, default: Any, where: str) -> Any:
-    name = f"{where}: [{sec}] {key}"
-    if (sec, key) in CHOICES:
-        if value not in CHOICES[(sec, key)]:
-            raise ConfigError(f"{name} must be one of {', '.join(CHOICES[(sec, key)])}, got {value!r}")
-        return value
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            raise ConfigError(f"{name} must be true or false, got {value!r}")
-        return value
-    if isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConfigError(f"{name} must be a whole number >= 0, got {value!r}")
-        return value
-    if isinstance(default, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-            raise ConfigError(f"{name} must be a number >= 0, got {value!r}")
-        if key in ("fees", "slippage") and value >= 1:
-            raise ConfigError(f"{name} is a fraction (0.001 = 0.1 %), got {value!r}")
-        if key == "init_cash" and value <= 0:
-            raise ConfigError(f"{name} must be positive, got {value!r}")
-        return float(value)
-    if isinstance(default, list):
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{name} must be a list of strings such as [\"fast < slow\"], got {value!r}")
-        return value
-    if not isinstance(value, str):
-        raise ConfigError(f"{name} must be a string, got {value!r}")
-    return value
 
 
 def _grid_values(spec, name: str, value: Any, where: str) -> list:

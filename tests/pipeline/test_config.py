@@ -48,43 +48,83 @@ def test_file_values_beat_profile_and_overrides_beat_file(tmp_path):
     assert cfg.layers.governance.min_confidence == 0.5 and cfg.run.seed == 9 and cfg.run.start == "2026-01-01"
 
 
-@pytest.mark.parametrize("text, needle", [
-    ("[layers.aggregate]\nthreshold = 1.5\n", "[layers.aggregate] threshold = 1.5 is out of range"),
-    ("[layers.aggregate]\nthresold = 0.2\n", "unknown key(s) ['thresold']"),
-    ("[risk]\nstop_loss = \"two\"\n", "[risk] stop_loss: expected a number, got 'two'"),
-    ("[costs]\nfill = \"vwap\"\n", "[costs] fill = 'vwap'"),
-    ('profile = "fast"\n', "profile 'fast' is unknown"),
-    ("[run]\nstart = \"2026-02-01\"\nend = \"2026-01-01\"\n", "is not before end"),
-    ("[run]\nstart = \"yesterday-ish\"\n", "is not a date"),
-    ("[[books]]\nname = \"x\"\nsymbols = [\"BTCUSDT\"]\n", "needs a timeframe"),
-    ("[[books]]\nname = \"x\"\nsymbols = [\"NQ/5m\"]\nclock = \"1h\"\n", "finer than the book clock"),
-    ("[[books]]\nname = \"x\"\nsymbols = [\"NQ/1h\"]\nclock = \"1hour\"\n", "not understood"),
-    ("[risk]\nposition_cap = 0.3\nsymbol_cap = 0.2\n", "symbol_cap (0.2) is below position_cap (0.3)"),
-    ("[layers.execution]\nenabled = false\n", "execution turns targets into trades"),
-    ("[layers.sizing]\nmethod = \"martingale\"\n", "use 'kelly' (original) or 'vol_target'"),
-    ("[run]\nbaselines = [\"random\"]\n", "baselines has 'random'"),
-    ("[run]\nwarmup_bars = 1.5\n", "[run] warmup_bars: expected an integer"),
-    ("[layers]\nquality = 3\n", "[layers.quality] must be a table"),
-    ("[report]\nmax_points = 10\n", "max_points = 10"),
-    ("[risk]\nstop_loss = 0.0\n", "must be > 0 for Kelly sizing"),
-    ("not toml at all [", "not valid TOML"),
+@pytest.mark.parametrize("text, message", [
+    ("[layers.aggregate]\nthreshold = 1.5\n", "layers.aggregate.threshold = 1.5 is out of range: allowed 0 <= x <= 1"),
+    ("[layers.aggregate]\nthresold = 0.2\n", "unknown key layers.aggregate.thresold: allowed keys in [layers.aggregate]: "
+                                             "enabled, threshold, min_mean_confidence, function"),
+    ("[risk]\nstop_loss = \"two\"\n", "risk.stop_loss = 'two' has the wrong type: allowed a number 0 <= x <= 1"),
+    ("[risk]\nstop_loss = nan\n", "risk.stop_loss = nan has the wrong type: allowed a number 0 <= x <= 1"),
+    ("[costs]\nfill = \"vwap\"\n", "costs.fill = 'vwap' is not allowed: allowed one of 'next_open', 'close'"),
+    ('profile = "fast"\n', "profile = 'fast' is not allowed: allowed one of 'default', 'original'"),
+    ("[run]\nstart = \"2026-02-01\"\nend = \"2026-01-01\"\n", "run.start '2026-02-01' is not before run.end '2026-01-01'"),
+    ("[[books]]\nname = \"x\"\nsymbols = [\"BTCUSDT\"]\n", "books[0] ('x'): symbol 'BTCUSDT' needs a timeframe, e.g. 'BTCUSDT/1m'"),
+    ("[[books]]\nname = \"x\"\nsymbols = [\"NQ/5m\"]\nclock = \"1h\"\n",
+     "books[0] ('x'): NQ/5m is finer than the book clock '1h'; use a clock <= 5m"),
+    ("[[books]]\nname='a'\n[[books]]\nname='a'\n", "books[1] ('a'): duplicate book name; give each book its own name"),
+    ("[[books]]\nname='a'\ncapital=0\n", "books[0].capital = 0 is out of range: allowed x > 0"),
+    ("[[books]]\nnme='a'\n", "unknown key books[0].nme: allowed keys in [[books]]: name, symbols, clock, capital"),
+    ("books = []\n", "books = [] has the wrong type: allowed a non-empty array of tables [[books]]"),
+    ("[risk]\nposition_cap = 0.3\nsymbol_cap = 0.2\n", "risk.symbol_cap (0.2) is below risk.position_cap (0.3); raise symbol_cap"),
+    ("[layers.execution]\nenabled = false\n",
+     "layers.execution.enabled = false is not possible; execution turns targets into trades"),
+    ("[layers.sizing]\nmethod = \"martingale\"\n",
+     "layers.sizing.method = 'martingale' is not allowed: allowed one of 'kelly', 'vol_target'"),
+    ("[run]\nbaselines = [\"random\"]\n",
+     "run.baselines = ['random'] is not allowed: allowed a list of 'sma_crossover', 'buy_and_hold'"),
+    ("[run]\nwarmup_bars = 1.5\n", "run.warmup_bars = 1.5 has the wrong type: allowed a whole number x >= 0"),
+    ("[run]\nseed = -1\n", "run.seed = -1 is out of range: allowed x >= 0"),
+    ("[risk]\npyramid = 1\n", "risk.pyramid = 1 has the wrong type: allowed true or false"),
+    ("[layers]\nquality = 3\n", "layers.quality = 3 has the wrong type: allowed a table [layers.quality]"),
+    ("[report]\nmax_points = 10\n", "report.max_points = 10 is out of range: allowed x >= 100"),
+    ("[risk]\nstop_loss = 0.0\n", "risk.stop_loss and risk.take_profit must be > 0 for Kelly sizing (b = take_profit / "
+                                  "stop_loss); set them or use layers.sizing.method = 'vol_target'"),
+    ("[riks]\nstop_loss = 0.1\n", "unknown section [riks]: allowed sections: [run], [[books]], [costs], [risk], "
+                                  "[layers.*], [report]"),
+    ("[layers.foo]\nx = 1\n", "unknown section [layers.foo]: allowed sections in [layers]: [layers.quality], "
+                              "[layers.signals], [layers.meta], [layers.aggregate], [layers.governance], [layers.risk], "
+                              "[layers.sizing], [layers.execution]"),
+    ("stop_loss = 0.1\n", "unknown key stop_loss: allowed keys in top level: profile, [run], [[books]], [costs], [risk], "
+                          "[layers.*], [report]"),
 ])
-def test_errors_name_the_place(tmp_path, text, needle):
+def test_errors_are_one_line_naming_file_key_and_allowed_values(tmp_path, text, message):
     p = write(tmp_path, text)
     with pytest.raises(ConfigError) as exc:
         BacktestConfig.from_toml(p)
-    msg = str(exc.value)
-    assert needle in msg
-    assert str(p) in msg or "override" in msg
+    assert str(exc.value) == f"{p}: {message}"
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("[run]\nstart = \"yesterday-ish\"\n", "run.start 'yesterday-ish' is not a date"),
+    ("[[books]]\nname = \"x\"\nsymbols = [\"NQ/1h\"]\nclock = \"1hour\"\n", "books[0] ('x'): clock: timeframe '1hour' is not understood"),
+    ("[risk]\nmax_hold = \"3 days\"\n", "risk.max_hold: timeframe '3 days' is not understood"),
+    ("not toml at all [", "not valid TOML"),
+])
+def test_errors_from_the_data_layer_and_toml_name_the_file(tmp_path, text, needle):
+    p = write(tmp_path, text)
+    with pytest.raises(ConfigError) as exc:
+        BacktestConfig.from_toml(p)
+    assert str(exc.value).startswith(f"{p}: {needle}") and "\n" not in str(exc.value)
 
 
 def test_missing_file_and_bad_override(tmp_path):
-    with pytest.raises(ConfigError, match="not found"):
+    with pytest.raises(ConfigError, match="nope.toml: no such config file"):
         BacktestConfig.from_toml(tmp_path / "nope.toml")
-    with pytest.raises(ConfigError, match="write section.key=value"):
+    with pytest.raises(ConfigError) as exc:
         BacktestConfig.from_dict({}, overrides=["layers.aggregate.threshold"])
-    with pytest.raises(ConfigError, match="unknown key"):
+    assert str(exc.value) == "--set 'layers.aggregate.threshold': expected SECTION.KEY=VALUE, e.g. --set risk.stop_loss=0.03"
+    with pytest.raises(ConfigError) as exc:
         BacktestConfig.from_dict({}, overrides=["layers.aggregate.nope=1"])
+    assert str(exc.value).startswith("--set: unknown key layers.aggregate.nope: allowed keys in [layers.aggregate]: ")
+    with pytest.raises(ConfigError) as exc:  # the value names --set, not the file it did not come from
+        BacktestConfig.from_toml(ROOT / "backtest.toml", ["risk.stop_loss=-0.1"])
+    assert str(exc.value) == "--set: risk.stop_loss = -0.1 is out of range: allowed 0 <= x <= 1"
+    with pytest.raises(ConfigError) as exc:
+        BacktestConfig.from_dict({}, overrides={"books.name": "x"})
+    assert str(exc.value) == "override books.name: [[books]] cannot be set key by key; edit the file"
+
+
+def test_profile_under_run_is_still_read():
+    assert BacktestConfig.from_dict({"run": {"profile": "original"}}).risk.min_hold == ""
 
 
 def test_direct_construction_is_the_default_profile():

@@ -1,0 +1,65 @@
+"""The schema of ``sweep.toml``: every key of ``nexus sweep`` with type, default, range and help.
+
+The defaults are the shipped ``sweep.toml``. ``[data]`` and ``[costs]`` use the
+backtest's key definitions (:mod:`nexus.config.common`), spelled as sweep.toml
+spells them (``fees``, ``init_cash``). ``[grid]`` is open: its keys are the
+strategy's parameters, checked by ``nexus sweep`` against the strategy.
+
+>>> SWEEP.key("costs.fees").allowed()
+'a number 0 <= x <= 0.1'
+"""
+
+from __future__ import annotations
+
+from nexus.config.common import CAPITAL, END, FEE, PROGRESS, SEED, SLIPPAGE, START
+from nexus.config.schema import Key, Schema, Section
+
+# the short names of nexus.sweep.METRICS (a test keeps the two equal)
+METRIC_NAMES = ("sharpe", "sortino", "calmar", "total_return", "cagr", "max_drawdown")
+COUNT = {"lo": 0}
+
+SWEEP = Schema(
+    file="sweep.toml",
+    example="costs.fees=0.002",
+    sections=(
+        Section("data", (
+            Key("symbol", "str", "BTCUSDT", "any symbol in the store (`nexus data info`)"),
+            Key("timeframe", "str", "1m", "bar timeframe of the series"),
+            START,
+            END,
+        ), help="the series swept over"),
+        Section("strategy", (
+            Key("name", "str", "sma_crossover", "any registered strategy or baseline (docs/strategies.md)"),
+            Key("direction", "str", "long", "long, short or both (-1 also opens a short)", choices=("long", "short", "both")),
+        ), help="the strategy whose parameters are swept"),
+        Section("sweep", (
+            Key("method", "str", "grid", "grid (every combination) or random (n_iter of them, drawn with seed)",
+                choices=("grid", "random")),
+            Key("n_iter", "int", 0, "combinations drawn by method = random", **COUNT),
+            Key("metric", "str", "sharpe", "the statistic that ranks the combinations", choices=METRIC_NAMES),
+            SEED,
+            Key("where", "list[str]", [], 'constraints "name OP name-or-number", OP one of < <= > >= == != '
+                '(sma_crossover with fast and slow: "fast < slow" when empty)'),
+            Key("engine", "str", "local", "local or ray", choices=("local", "ray")),
+            Key("address", "str", "", 'ray: join this cluster (e.g. "ray://head:10001"); empty starts a local one'),
+            Key("num_cpus", "int", 0, "ray, local instance: CPUs to use (0 = all)", **COUNT),
+            Key("chunk_columns", "int", 0, "combinations per simulator call; 0 = chosen from free memory", **COUNT),
+            Key("pbo_blocks", "int", 16, "CSCV blocks for the probability of backtest overfitting", **COUNT),
+        ), help="how the combinations are drawn, run and ranked"),
+        Section("costs", (
+            FEE.named("fees"),
+            SLIPPAGE,
+            Key("price", "str", "next_open", "fill price", choices=("next_open", "close", "next_worst")),
+            CAPITAL.named("init_cash", default=10_000.0),
+        ), help="what a fill costs"),
+        Section("output", (
+            Key("folder", "str", "sweeps", "results.parquet, results.csv, heatmap.png, sweep.json"),
+            Key("top", "int", 10, "rows printed", **COUNT),
+            Key("heatmap", "bool", True, "first two swept parameters, the others at the best row's values"),
+            PROGRESS,
+        ), help="what the sweep writes"),
+        Section("grid", (), open=True,
+                help="parameter = [values] | value | {from, to, step} (inclusive) | {steps = n}; without [grid] "
+                     "in the file, sma_crossover sweeps fast 5..50 step 5 and slow 20..200 step 20"),
+    ),
+)
