@@ -22,8 +22,10 @@ FUNCTION = Key("function", "str", "", 'function replacing this layer, "package.m
 DEFAULT_MAIN = ["BTCUSDT/1m", "ETHUSDT/1m", "BNBUSDT/1m", "SOLUSDT/1m", "XRPUSDT/1m", "NQ/5m"]
 
 
-def _enabled(what: str) -> Key:
-    return Key("enabled", "bool", True, f"false: the {what} layer's thresholds are off (it rejects nothing)")
+def _layer(name: str, help: str, *keys: Key) -> Section:
+    """``[layers.<name>]``: ``enabled``, the layer's own keys, then ``function``."""
+    enabled = Key("enabled", "bool", True, f"false: the {name} layer's thresholds are off (it rejects nothing)")
+    return Section(f"layers.{name}", (enabled, *keys, FUNCTION), help=help)
 
 
 BACKTEST = Schema(
@@ -80,51 +82,38 @@ BACKTEST = Schema(
             Key("min_hold", "str", "1d", 'no reversal before this age ("" = reverse at once)'),
             Key("pyramid", "bool", True, "same-direction decisions add up to symbol_cap"),
         ), help="stops and book limits"),
-        Section("layers.quality", (
-            _enabled("quality"),
+        _layer("quality", "layer 1: market quality gate",
             Key("min_composite", "float", 0.5, "MQScore composite at least this", **UNIT),
             Key("min_liquidity", "float", 0.3, "MQScore liquidity at least this", **UNIT),
             Key("block_crisis", "bool", True, "no trades in the HIGH_VOLATILITY_LOW_LIQUIDITY regime"),
             Key("max_data_quality", "float", 0.9, "data-quality anomaly score at most this", **UNIT),
             Key("use_regime_model", "bool", True, "regime from the regime model when one is trained"),
-            FUNCTION,
-        ), help="layer 1: market quality gate"),
-        Section("layers.signals", (
-            _enabled("signals"),
+        ),
+        _layer("signals", "layer 2: strategy signals",
             Key("strategies", "list[str]", ["all"], 'strategy names or groups, e.g. ["breakout", "vwap_reversion"]'),
             Key("min_confidence", "float", 0.57, "a strategy's confidence at least this", **UNIT),
-            FUNCTION,
-        ), help="layer 2: strategy signals"),
-        Section("layers.meta", (
-            _enabled("meta"),
+        ),
+        _layer("meta", "layer 3: strategy weights",
             Key("max_anomaly", "float", 0.8, "anomaly score above this skips the bar", **UNIT),
             Key("weights", "str", "regime_table", "strategy weights: regime table (meta_selector model when trained), "
                 "equal, or the model", choices=("regime_table", "equal", "model")),
-            FUNCTION,
-        ), help="layer 3: strategy weights"),
-        Section("layers.aggregate", (
-            _enabled("aggregate"),
+        ),
+        _layer("aggregate", "layer 4: weighted vote",
             Key("threshold", "float", 0.3, "|weighted vote| above this decides a direction", **UNIT),
             Key("min_mean_confidence", "float", 0.5, "mean confidence of the voters at least this", **UNIT),
-            FUNCTION,
-        ), help="layer 4: weighted vote"),
-        Section("layers.governance", (
-            _enabled("governance"),
+        ),
+        _layer("governance", "layer 5: router and governor",
             Key("min_probability", "float", 0.6, "act when P(direction) > this", lo=0.5, hi=1.0),
             Key("min_confidence", "float", 0.7, "and the router's confidence >= this", **UNIT),
-            FUNCTION,
-        ), help="layer 5: router and governor"),
-        Section("layers.risk", (
-            _enabled("risk"),
+        ),
+        _layer("risk", "layer 6: risk filter",
             Key("min_confidence", "float", 0.57, "router confidence at least this", **UNIT),
             Key("min_multiplier", "float", 0.3, "risk multiplier at least this", **UNIT),
             Key("block_adverse", "bool", True, "no trades when the risk class is adverse"),
             Key("block_low_quality", "bool", True, "no trades in the LOW_QUALITY_CHOPPY regime"),
             Key("low_liquidity", "float", 0.3, "liquidity below this is flagged and refused", **UNIT),
-            FUNCTION,
-        ), help="layer 6: risk filter"),
-        Section("layers.sizing", (
-            _enabled("sizing"),
+        ),
+        _layer("sizing", "layer 7: position size",
             Key("method", "str", "kelly", '"kelly" (the original quarter Kelly) or "vol_target"', choices=("kelly", "vol_target")),
             Key("kelly_fraction", "float", 0.25, "fraction of the Kelly bet", lo=0.0, hi=1.0, lo_open=True),
             Key("min_fraction", "float", 0.001, "floor of the Kelly fraction: f = max(min_fraction, ...)", **UNIT),
@@ -132,8 +121,7 @@ BACKTEST = Schema(
             Key("adverse", "float", 0.5, "size multiplier in an adverse risk class", lo=0.0, hi=5.0),
             Key("vol_target", "float", 0.01, 'daily volatility per position for method = "vol_target"', lo=0.0, hi=1.0,
                 lo_open=True),
-            FUNCTION,
-        ), help="layer 7: position size"),
+        ),
         Section("layers.execution", (
             Key("enabled", "bool", True, "always true: execution turns targets into trades"),
             FUNCTION,
