@@ -16,6 +16,10 @@ The TOML file (see sweep.toml at the repository root, every key optional):
     [costs]    fees, slippage (fractions), price (next_open|close|next_worst), init_cash
     [output]   folder, top, heatmap, progress
 
+Every key's type, default and allowed values are defined once in
+``nexus.config.SWEEP`` (docs/pipeline.md renders them; ``nexus config show
+--config sweep.toml`` prints the resolved file).
+
 Writes ``results.parquet``, ``results.csv`` (one row per combination, best
 first), ``heatmap.png`` (the first two swept parameters, the others at the
 best row's values) and ``sweep.json`` (config, best parameters, PSR / DSR /

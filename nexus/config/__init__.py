@@ -9,10 +9,10 @@
 from nexus.config.backtest import BACKTEST
 from nexus.config.literal import parse_set, parse_value, read_toml
 from nexus.config.render import markdown_table, to_toml
-from nexus.config.schema import Key, Schema, Section
+from nexus.config.schema import Key, Schema, Section, merge
 from nexus.config.sweep import SWEEP
 
 SCHEMAS = {"backtest": BACKTEST, "sweep": SWEEP}
 
 __all__ = ["BACKTEST", "SWEEP", "SCHEMAS", "Key", "Section", "Schema", "parse_set", "parse_value", "read_toml",
-           "markdown_table", "to_toml"]
+           "markdown_table", "to_toml", "merge"]

@@ -296,9 +296,7 @@ class Schema:
 
     def resolve(self, data: Mapping[str, Any] | None, where: str, sets: Mapping[str, Any] | Iterable[str] = ()) -> dict[str, Any]:
         """Defaults (of the chosen profile), then ``data`` (checked), then ``sets`` (checked, named ``--set``)."""
-        given = self.validate(data or {}, where)
-        for dotted, value, label in self._pairs(sets):
-            self.set(given, dotted, value, label)
+        given = merge(self.validate(data or {}, where), self.overrides(sets))
         out = self.defaults(given.get("profile"))
         merge(out, given)
         for s in self.sections:
@@ -306,14 +304,16 @@ class Schema:
                 out[s.path] = [s.fill(r) for r in out[s.path]]
         return out
 
-    def _pairs(self, sets: Mapping[str, Any] | Iterable[str]) -> Iterable[tuple[str, Any, str]]:
+    def overrides(self, sets: Mapping[str, Any] | Iterable[str]) -> dict[str, Any]:
+        """``["a.b=v", ...]`` (named ``--set`` in errors) or ``{"a.b": v}`` (``override``) as a checked partial config."""
+        given: dict[str, Any] = {}
         if isinstance(sets, Mapping):
-            for k, v in sets.items():
-                yield k, v, "override"
-            return
-        for item in sets:
-            k, v = parse_set(item, self.example)
-            yield k, v, "--set"
+            for dotted, value in sets.items():
+                self.set(given, dotted, value, "override")
+        else:
+            for item in sets:
+                self.set(given, *parse_set(item, self.example), "--set")
+        return given
 
     def set(self, given: dict[str, Any], dotted: str, value: Any, label: str = "--set") -> None:
         """Check one ``section.key`` value and put it into ``given`` (a partial config)."""

@@ -26,12 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from nexus.config import BACKTEST, read_toml
-from nexus.config.schema import merge
+from nexus.config import BACKTEST, merge, read_toml
 from nexus.data.timeframes import timeframe_ns, to_utc_ns
 from nexus.errors import ConfigError
 
-PROFILES = BACKTEST.key("profile").choices
 LAYERS = ("quality", "signals", "meta", "aggregate", "governance", "risk", "sizing", "execution")
 
 
@@ -113,9 +111,7 @@ class BacktestConfig:
 
         To switch profile, build anew (``from_dict({"profile": ...})``): every value here is explicit.
         """
-        given: dict[str, Any] = {}
-        for dotted, value, label in BACKTEST._pairs(overrides):
-            BACKTEST.set(given, dotted, value, label)
+        given = BACKTEST.overrides(overrides)
         if "profile" in given:
             raise ConfigError("with_overrides cannot switch profile (every value is already resolved); "
                               "use BacktestConfig.from_dict({'profile': ...}) or --profile")
