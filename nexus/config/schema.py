@@ -291,6 +291,9 @@ class Schema:
             node[last] = s.defaults()
         if self.profiles:
             name = profile if profile is not None else out.get("profile")
+            if name not in self.profiles:
+                raise ConfigError(f"{self.file}: profile {name!r} is unknown: allowed one of "
+                                  + ", ".join(repr(p) for p in self.profiles))
             merge(out, self.profiles[name])
         return out
 

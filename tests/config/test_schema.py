@@ -145,6 +145,7 @@ def test_lookup_and_allowed_text():
     assert BACKTEST.key("risk.position_cap").allowed() == "a number 0 < x <= 1"
     assert BACKTEST.key("profile").allowed() == "one of 'default', 'original'"
     assert message(BACKTEST.key, "risk.nope") == "backtest.toml: no key 'risk.nope'"
+    assert message(BACKTEST.defaults, "fast") == "backtest.toml: profile 'fast' is unknown: allowed one of 'default', 'original'"
     with pytest.raises(ValueError, match="kind 'float32'"):
         Key("x", "float32", 0.0, "")
     with pytest.raises(ValueError, match="defined twice"):
