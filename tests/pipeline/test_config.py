@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,16 @@ def test_round_trip_to_dict():
     cfg = BacktestConfig.from_dict({"profile": "original", "risk": {"gross_cap": 0.8}})
     again = BacktestConfig.from_dict(cfg.to_dict())
     assert again.to_dict() == cfg.to_dict()
+
+
+def test_section_classes_come_from_the_schema_and_pickle():
+    import pickle
+
+    from nexus.config import BACKTEST
+    from nexus.pipeline.config import RiskConfig, SizingLayer
+
+    assert [f.name for f in dataclasses.fields(RiskConfig)] == [k.name for k in BACKTEST.section("risk").keys]
+    assert SizingLayer().kelly_fraction == BACKTEST.key("layers.sizing.kelly_fraction").default == 0.25
+    cfg = BacktestConfig.from_dict({"profile": "original"})
+    again = pickle.loads(pickle.dumps(cfg))  # engines may ship configs to worker processes
+    assert again.to_dict() == cfg.to_dict() and type(again.risk).__module__ == "nexus.pipeline.config"
