@@ -8,29 +8,10 @@ and start time.
 from __future__ import annotations
 
 import datetime as _dt
-import platform
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-PACKAGES = ("numpy", "pandas", "polars", "numba", "pyarrow", "xgboost", "xgboost-cpu", "onnxruntime", "scikit-learn",
-            "matplotlib")
-
-
-def package_versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    try:
-        import nexus
-
-        out["nexus"] = nexus.__version__
-    except Exception:  # pragma: no cover
-        pass
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return out
+from nexus.io.versions import host, versions
 
 
 def git_commit(start: str | Path | None = None) -> str | None:
@@ -68,7 +49,7 @@ def build_manifest(cfg: Any, fingerprint: str, models: Any, datasets: dict[str, 
         "data_fingerprint": fingerprint,
         "datasets": datasets,
         "models": {"hashes": dict(getattr(models, "hashes", {})), "status": dict(getattr(models, "status", {}))},
-        "versions": package_versions(),
+        "versions": versions(),
         "git_commit": git_commit(),
-        "host": {"machine": platform.machine(), "system": platform.system()},
+        "host": host(),
     }

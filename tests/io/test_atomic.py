@@ -1,0 +1,65 @@
+"""The one atomic writer: content, permissions, no stray temporary file, old content kept on failure."""
+
+from __future__ import annotations
+
+import os
+from importlib import metadata
+
+import pytest
+
+from nexus.io.atomic import TMP_PREFIX, write_atomic
+from nexus.io.versions import LIBRARIES, versions
+
+
+def test_bytes_replace_the_target_and_leave_no_temporary(tmp_path):
+    target = tmp_path / "x.json"
+    target.write_bytes(b"old")
+    assert write_atomic(target, b'{"a": 1}') == target
+    assert target.read_bytes() == b'{"a": 1}'
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
+
+
+def test_callable_writer_sees_a_temporary_path_with_the_target_suffix(tmp_path):
+    seen = []
+
+    def write(tmp):
+        seen.append(tmp)
+        tmp.write_text("a,b\n1,2\n")
+
+    write_atomic(tmp_path / "t.csv", write, fsync=False)
+    assert seen[0].parent == tmp_path and seen[0].name.startswith(TMP_PREFIX) and seen[0].name.endswith("-t.csv")
+    assert (tmp_path / "t.csv").read_text() == "a,b\n1,2\n"
+
+
+def test_failure_keeps_old_content_and_removes_the_temporary(tmp_path):
+    target = tmp_path / "m.onnx"
+    target.write_bytes(b"old model")
+
+    def broken(tmp):
+        tmp.write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        write_atomic(target, broken)
+    assert target.read_bytes() == b"old model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
+
+
+def test_files_get_umask_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        path = write_atomic(tmp_path / "r.html", b"<html/>")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_versions_come_from_distribution_metadata():
+    v = versions()
+    assert set(v) == {"python"} | set(LIBRARIES)
+    assert v["numpy"] == metadata.version("numpy") and v["nexus"] == metadata.version("nexus")
+    import numpy as np
+
+    assert v["numpy"] == np.__version__
+    # a library that no distribution provides is named, not dropped
+    assert all(isinstance(x, str) and x for x in v.values())
