@@ -201,10 +201,14 @@ class Portfolio:
 
     # ---- reports ------------------------------------------------------
     def stats(self, **kwargs: Any):
-        """Statistics per column (group): a pandas Series for one, a DataFrame for many. See ``nexus.metrics.stats``."""
-        from nexus.metrics import stats
+        """Statistics per column (group): a pandas Series for one, a DataFrame for many. See ``nexus.metrics.stats``
+        (keyword arguments: ``basis``, ``year_days``, ``periods_per_year``, ``risk_free``, ``freq``)."""
+        from nexus.metrics.stats import stats
 
-        return stats(self, **kwargs)
+        kwargs["freq"] = kwargs.get("freq") or self.freq
+        return stats(equity=self._to_report(self._value_raw), init_cash=self.init_cash, trades=self.trades,
+                     orders=self.orders, multiplier=self._mult, groups=self._report_groups,
+                     names=list(self.group_names if self.grouped else self.columns), ts=self.ts, **kwargs)
 
     def plot(self, path: str | None = None, column: int = 0, **kwargs: Any):
         """Equity with trades marked and the drawdown underwater (matplotlib Figure; saved when ``path`` is given)."""

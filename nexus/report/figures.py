@@ -130,10 +130,9 @@ def funnel(res: Any) -> Figure:
 
 
 def mqscore_regimes(res: Any) -> Figure:
-    from nexus.mqscore import REGIME_NAMES
-
     b = res.main
     p = b.mq_plot
+    names = list(p["regime_names"])  # the pipeline passes MQScore's names down with the arrays
     idx = np.asarray(p["ts"]).astype("datetime64[ns]")
     fig = Figure(layout="constrained", figsize=(11, 5))
     ax = fig.add_subplot(211)
@@ -141,11 +140,11 @@ def mqscore_regimes(res: Any) -> Figure:
     reg = np.asarray(p["regime"])
     # one shaded band per regime (a few calls, however many regime changes there are)
     lo, hi = np.nanmin(p["close"]), np.nanmax(p["close"])
-    for code in range(len(REGIME_NAMES)):
+    for code in range(len(names)):
         mask = reg == code
         if mask.any():
             ax.fill_between(idx, lo, hi, where=mask, step="post", color=REGIME_COLORS[code], alpha=0.25, lw=0)
-    handles = [ax.fill_between([], [], color=REGIME_COLORS[i], alpha=0.4, label=n) for i, n in enumerate(REGIME_NAMES)]
+    handles = [ax.fill_between([], [], color=REGIME_COLORS[i], alpha=0.4, label=n) for i, n in enumerate(names)]
     ax.legend(handles=handles, fontsize=7, ncol=3, loc="upper left")
     ax.set_title(f"{p['series'][0]}: close with MQScore regimes", fontsize=10, loc="left")
     ax2 = fig.add_subplot(212, sharex=ax)

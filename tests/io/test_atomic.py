@@ -63,3 +63,12 @@ def test_versions_come_from_distribution_metadata():
     assert v["numpy"] == np.__version__
     # a library that no distribution provides is named, not dropped
     assert all(isinstance(x, str) and x for x in v.values())
+
+
+@pytest.mark.parametrize("name", ["nexus.io.atomic", "nexus.io.versions", "nexus.data.frames", "nexus.metrics.returns"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    res = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert res.failed == 0 and res.attempted > 0
