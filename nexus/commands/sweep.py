@@ -317,14 +317,14 @@ def read_bars(cfg: dict[str, Any], store_root: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    import nexus as nx
+    from nexus.sweep.runner import sweep
 
     cfg = load_config(args.config, _overrides(args))
     bars = read_bars(cfg, args.store)
     out = Path(cfg["output"]["folder"])
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    res = nx.sweep(cfg["strategy"]["name"], cfg["grid"], data=bars, progress=cfg["output"]["progress"], **sweep_kwargs(cfg))
+    res = sweep(cfg["strategy"]["name"], cfg["grid"], data=bars, progress=cfg["output"]["progress"], **sweep_kwargs(cfg))
     seconds = time.perf_counter() - t0
     files = write_outputs(res, cfg, out, store_root=args.store, seconds=seconds)
     print(f"sweep {cfg['strategy']['name']} on {bars.symbol} {bars.timeframe}: {len(bars):,} bars, "
