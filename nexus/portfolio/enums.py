@@ -86,7 +86,3 @@ def parse(enum: NamedTuple, value: object, field: str) -> int:
     elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(names):
         return int(value)
     raise ConfigError(f"{field}={value!r} is not understood; use one of {', '.join(repr(n) for n in names)}")
-
-
-def name_of(enum: NamedTuple, code: int) -> str:
-    return enum._fields[int(code)]

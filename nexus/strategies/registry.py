@@ -233,16 +233,7 @@ def register(fn_or_spec: Callable | StrategySpec, *, replace: bool = False) -> N
     REGISTRY[spec.name] = spec
 
 
-def register_strategy(
-    name: str | None = None,
-    *,
-    group: str = "user",
-    params: Mapping[str, Any] | None = None,
-    warmup: int | Callable[..., int] = 0,
-    description: str | None = None,
-    stateful: bool = False,
-    replace: bool = False,
-) -> Callable[[Callable], Callable]:
+def register_strategy(name: str | None = None, *, replace: bool = False, **describe: Any) -> Callable[[Callable], Callable]:
     """Register ``fn(bars, **params) -> (signal, confidence)`` as a strategy.
 
     ``params`` maps each parameter to ``Param(default, low, high)``, ``(default,
@@ -250,12 +241,14 @@ def register_strategy(
     of the resolved params (optionally also of the bar length in ns).
     ``fn`` may take a ``ctx`` keyword to share series with the built-ins
     (:class:`nexus.strategies.context.Context`). Returns a callable that runs
-    the strategy through the registry (validated, warm-up zeroed).
+    the strategy through the registry (validated, warm-up zeroed). Keywords
+    as :func:`strategy`: ``group`` ("user"), ``params``, ``warmup`` (0),
+    ``description`` (the docstring's first line), ``stateful`` (False).
     """
-    describe = strategy(name, group=group, params=params, warmup=warmup, description=description, stateful=stateful)
+    make = strategy(name, **describe)
 
     def deco(fn: Callable) -> Callable:
-        run = describe(fn)
+        run = make(fn)
         register(run, replace=replace)
         return run
 
