@@ -1,4 +1,4 @@
-"""Bar store bookkeeping: the per-dataset manifest, partition keys, atomic file helpers.
+"""Bar store bookkeeping: the per-dataset manifest, partition keys, locks and garbage collection.
 
 A dataset (one symbol at one timeframe) is a folder ``ROOT/SYMBOL/TIMEFRAME``
 holding immutable, content-addressed Parquet partitions plus
