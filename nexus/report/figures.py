@@ -28,12 +28,13 @@ def _x(index) -> np.ndarray:
     return np.asarray(pd.DatetimeIndex(index).tz_localize(None), dtype="datetime64[ns]")
 
 
-def _dates(ax) -> None:
+def _dates(*axes) -> None:
     import matplotlib.dates as mdates
 
-    loc = mdates.AutoDateLocator(maxticks=8)
-    ax.xaxis.set_major_locator(loc)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+    for ax in axes:
+        loc = mdates.AutoDateLocator(maxticks=8)
+        ax.xaxis.set_major_locator(loc)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
 
 
 def _norm(s: pd.Series) -> pd.Series:
@@ -59,8 +60,7 @@ def equity_drawdown(res: Any, max_points: int = 4000) -> Figure:
         ax2.fill_between(_x(d.index), d.to_numpy(), 0, color="#c00000", alpha=0.4, lw=0)
         ax2.set_ylabel("drawdown %", fontsize=8)
         ax2.grid(alpha=0.3)
-        _dates(ax)
-        _dates(ax2)
+        _dates(ax, ax2)
     return fig
 
 
@@ -155,8 +155,7 @@ def mqscore_regimes(res: Any) -> Figure:
     ax2.set_ylabel("composite")
     ax2.legend(fontsize=8)
     ax2.grid(alpha=0.3)
-    _dates(ax)
-    _dates(ax2)
+    _dates(ax, ax2)
     return fig
 
 
