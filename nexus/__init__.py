@@ -44,6 +44,7 @@ _API: dict[str, str] = {
     "build_features": "nexus.models",
     "Portfolio": "nexus.portfolio",
     "stats": "nexus.metrics",
+    "metrics": "nexus.metrics",
     "BacktestConfig": "nexus.pipeline",
     "BacktestResult": "nexus.pipeline",
     "errors": "nexus.errors",

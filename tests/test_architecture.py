@@ -159,6 +159,17 @@ def test_no_import_circles_between_packages():
     assert not circles, "packages import each other: " + " | ".join(detail)
 
 
+def test_no_package_imports_another_packages_private_names():
+    bad = []
+    for m, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").startswith("nexus."):
+                for a in node.names:
+                    if a.name.startswith("_") and not a.name.startswith("__") and top_name(node.module) != top_name(m):
+                        bad.append(f"{m} imports {node.module}.{a.name} (line {node.lineno})")
+    assert not bad, "private name of another package (make it public or pass the value down): " + "; ".join(bad)
+
+
 def test_labels_reach_only_training_code():
     # labels look forward by definition: features, strategies, MQScore and the pipeline never see them
     allowed = {"nexus.models.labels", "nexus.models.train_data"}
