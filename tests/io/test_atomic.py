@@ -72,3 +72,32 @@ def test_docstring_examples(name):
 
     res = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert res.failed == 0 and res.attempted > 0
+
+
+def _repo(tmp_path):
+    main = tmp_path / "main"
+    (main / ".git" / "refs" / "heads").mkdir(parents=True)
+    (main / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (main / ".git" / "refs" / "heads" / "main").write_text("a" * 40 + "\n")
+    (main / ".git" / "packed-refs").write_text("# pack-refs\n" + "b" * 40 + " refs/heads/feature\n")
+    (main / "pkg").mkdir()
+    return main
+
+
+def test_git_commit_reads_a_checkout_a_worktree_and_packed_refs(tmp_path):
+    from nexus.io.versions import git_commit
+
+    main = _repo(tmp_path)
+    assert git_commit(main / "pkg") == "a" * 40
+    # a worktree: `.git` is a file naming its folder; the branch (packed here) lives in the common folder
+    wt_git = main / ".git" / "worktrees" / "wt"
+    wt_git.mkdir(parents=True)
+    (wt_git / "HEAD").write_text("ref: refs/heads/feature\n")
+    (wt_git / "commondir").write_text("../..\n")
+    wt = tmp_path / "wt"
+    (wt / "pkg").mkdir(parents=True)
+    (wt / ".git").write_text(f"gitdir: {wt_git}\n")
+    assert git_commit(wt / "pkg") == "b" * 40
+    (wt_git / "HEAD").write_text("c" * 40 + "\n")  # detached
+    assert git_commit(wt / "pkg") == "c" * 40
+    assert git_commit(tmp_path / "nowhere") is None  # outside any repository
