@@ -103,8 +103,7 @@ def stats(returns: Any = None, trades: np.ndarray | None = None, *, equity: Any 
         out["Period [days]"] = np.full(k, (tsa[-1] - tsa[0]) / NS_PER_DAY)
     out.update(return_stats(value, init, ends, ppy, risk_free))
     if trades is not None or orders is not None:
-        m = int(groups[-1]) if groups is not None else k
-        starts = np.asarray(groups, dtype=np.int64) if groups is not None else np.arange(m + 1, dtype=np.int64)
+        starts = np.asarray(groups, dtype=np.int64) if groups is not None else np.arange(k + 1, dtype=np.int64)
         group_of_col = np.repeat(np.arange(k), np.diff(starts))
     if trades is not None:
         out.update(trade_stats(trades, group_of_col, k))
