@@ -43,6 +43,8 @@ import numpy as np
 
 from nexus.config import SWEEP, read_toml
 from nexus.errors import ConfigError
+from nexus.io.atomic import write_atomic
+from nexus.io.versions import versions
 
 DEFAULT_GRID = {"fast": {"from": 5, "to": 50, "step": 5}, "slow": {"from": 20, "to": 200, "step": 20}}
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
@@ -232,14 +234,14 @@ def read_bars(cfg: dict[str, Any], store_root: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    import nexus as nx
+    from nexus.sweep.runner import sweep
 
     cfg = load_config(args.config, _overrides(args))
     bars = read_bars(cfg, args.store)
     out = Path(cfg["output"]["folder"])
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    res = nx.sweep(cfg["strategy"]["name"], cfg["grid"], data=bars, progress=cfg["output"]["progress"], **sweep_kwargs(cfg))
+    res = sweep(cfg["strategy"]["name"], cfg["grid"], data=bars, progress=cfg["output"]["progress"], **sweep_kwargs(cfg))
     seconds = time.perf_counter() - t0
     files = write_outputs(res, cfg, out, store_root=args.store, seconds=seconds)
     print(f"sweep {cfg['strategy']['name']} on {bars.symbol} {bars.timeframe}: {len(bars):,} bars, "
@@ -274,8 +276,8 @@ def write_outputs(res, cfg: dict[str, Any], out: Path, *, store_root: str, secon
     """results.parquet / .csv, heatmap.png, sweep.json; each written to a temp name and renamed."""
     flat = res.table.reset_index()
     files = [out / "results.parquet", out / "results.csv"]
-    _atomic(files[0], lambda tmp: flat.to_parquet(tmp, index=False))
-    _atomic(files[1], lambda tmp: flat.to_csv(tmp, index=False))
+    write_atomic(files[0], lambda tmp: flat.to_parquet(tmp, index=False))
+    write_atomic(files[1], lambda tmp: flat.to_csv(tmp, index=False))
     swept = [k for k, v in cfg["grid"].items() if len(v) > 1 and res.table.index.get_level_values(k).nunique() > 1]
     if cfg["output"]["heatmap"] and len(swept) >= 2:
         import matplotlib
@@ -283,14 +285,14 @@ def write_outputs(res, cfg: dict[str, Any], out: Path, *, store_root: str, secon
         if "matplotlib.pyplot" not in sys.modules:
             matplotlib.use("Agg")  # a CLI run writes files; never open a window
         path = out / "heatmap.png"
-        _atomic(path, lambda tmp: res.heatmap(swept[0], swept[1], path=str(tmp)), suffix=".png")
+        write_atomic(path, lambda tmp: res.heatmap(swept[0], swept[1], path=str(tmp)))
         files.append(path)
     manifest = {
         "config": cfg, "strategy": cfg["strategy"]["name"], "symbol": res.meta.get("symbol"),
         "timeframe": res.meta.get("timeframe"), "n_bars": res.meta.get("n_bars"), "combinations": len(flat),
         "metric": res.metric_key, "best_params": res.best_params, "best": {k: _plain(v) for k, v in res.best.items()},
         "overfitting": {k: _plain(v) for k, v in res.overfitting.items()}, "seconds": round(seconds, 3),
-        "chunk_columns": res.meta.get("chunk_columns"), "store": str(store_root), "versions": _versions(),
+        "chunk_columns": res.meta.get("chunk_columns"), "store": str(store_root), "versions": versions(),
     }
     try:
         from nexus.data.store import BarStore
@@ -299,19 +301,9 @@ def write_outputs(res, cfg: dict[str, Any], out: Path, *, store_root: str, secon
     except Exception as exc:  # noqa: BLE001 - a fingerprint is informative; the sweep itself succeeded
         manifest["data_fingerprint"] = f"unavailable: {type(exc).__name__}"
     path = out / "sweep.json"
-    _atomic(path, lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=2, default=_plain)))
+    write_atomic(path, json.dumps(manifest, indent=2, default=_plain).encode())
     files.append(path)
     return files
-
-
-def _atomic(path: Path, write: Callable[[str], Any], suffix: str | None = None) -> None:
-    tmp = path.with_name(f".{path.stem}.tmp{suffix or path.suffix}")
-    try:
-        write(str(tmp))
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _plain(v: Any) -> Any:
@@ -322,13 +314,3 @@ def _plain(v: Any) -> Any:
     return v if isinstance(v, (int, float, str, bool, type(None))) else str(v)
 
 
-def _versions() -> dict[str, str]:
-    import importlib.metadata as md
-
-    out = {"python": sys.version.split()[0]}
-    for name in ("nexus", "numpy", "numba", "pandas", "polars"):
-        try:
-            out[name] = md.version(name)
-        except md.PackageNotFoundError:
-            pass
-    return out

@@ -18,7 +18,7 @@ closed, at ``ts + timeframe`` (see :attr:`Bars.close_ts`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Mapping
 
 import numpy as np
@@ -219,7 +219,3 @@ class Bars:
             ts = df["ts"].to_numpy()
         cols = {c: df[c].to_numpy() for c in ALL_COLUMNS if c != "ts" and c in df.columns}
         return cls.from_arrays(symbol=symbol, timeframe=timeframe, ts=ts, **cols)
-
-
-def field_names() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(Bars))

@@ -42,11 +42,9 @@ from nexus.data.store_meta import (
     SCHEMA_VERSION,
     Manifest,
     Partition,
-    atomic_write_bytes,
     check_name,
     collect_garbage,
     dataset_lock,
-    fsync_dir,
     load_manifest,
     partition_slices,
     save_manifest,
@@ -55,6 +53,7 @@ from nexus.data.timeframes import timeframe_ns, to_utc_ns
 from nexus.data.validate import grid_steps
 from nexus.data.validate import validate as validate_bars
 from nexus.errors import StoreError, UnknownSymbolError
+from nexus.io.atomic import fsync_dir, write_atomic
 
 AUX_DIR = "_aux"
 SUCCESS = "_SUCCESS"
@@ -356,7 +355,7 @@ class BarStore:
         }
         data, sha = encode_partition(arrays, cols, meta)
         name = f"{key}-{sha[:16]}.parquet"
-        atomic_write_bytes(folder / name, data, fsync=self.fsync)
+        write_atomic(folder / name, data, fsync=self.fsync)
         ts = arrays["ts"]
         tf = timeframe_ns(man.timeframe)
         on_grid, steps = grid_steps(np.diff(ts), tf)
@@ -388,7 +387,7 @@ class BarStore:
         folder = self._folder(symbol, timeframe) / AUX_DIR
         with dataset_lock(self.root, symbol, timeframe):
             folder.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(folder / f"{name}.parquet", sink.getvalue().to_pybytes(), fsync=self.fsync)
+            write_atomic(folder / f"{name}.parquet", sink.getvalue().to_pybytes(), fsync=self.fsync)
 
     def aux_names(self, symbol: str, timeframe: str) -> list[str]:
         folder = self._folder(symbol, timeframe) / AUX_DIR
@@ -416,7 +415,7 @@ class BarStore:
         self.root.mkdir(parents=True, exist_ok=True)
         payload = {"info": info, "written_at": pd.Timestamp.now(tz="UTC").isoformat(), "fingerprint": self.fingerprint()}
         path = self.root / SUCCESS
-        atomic_write_bytes(path, json.dumps(payload, indent=1, default=str).encode(), fsync=self.fsync)
+        write_atomic(path, json.dumps(payload, indent=1, default=str).encode(), fsync=self.fsync)
         return path
 
     def is_complete(self) -> bool:

@@ -1,4 +1,4 @@
-"""Bar store bookkeeping: the per-dataset manifest, partition keys, atomic file helpers.
+"""Bar store bookkeeping: the per-dataset manifest, partition keys, locks and garbage collection.
 
 A dataset (one symbol at one timeframe) is a folder ``ROOT/SYMBOL/TIMEFRAME``
 holding immutable, content-addressed Parquet partitions plus
@@ -19,9 +19,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
 import re
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -30,10 +28,10 @@ import numpy as np
 
 from nexus.data.timeframes import timeframe_ns
 from nexus.errors import StoreError
+from nexus.io.atomic import TMP_PREFIX, write_atomic
 
 SCHEMA_VERSION = 1
 MANIFEST = "_manifest.json"
-TMP_PREFIX = ".tmp-"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=^-]*$")
 _HOUR_NS = 3_600_000_000_000
 _DAY_NS = 86_400_000_000_000
@@ -142,35 +140,8 @@ def partition_slices(ts: np.ndarray, timeframe: str) -> list[tuple[str, int, int
     return [(str(period[a]), int(a), int(b)) for a, b in zip(starts, stops)]
 
 
-def fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool = True) -> None:
-    """Write ``data`` to ``path`` via a hidden temporary file and one rename."""
-    tmp = path.parent / f"{TMP_PREFIX}{uuid.uuid4().hex}-{path.name}"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            if fsync:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    if fsync:
-        fsync_dir(path.parent)
-
-
 def save_manifest(folder: Path, manifest: Manifest, *, fsync: bool = True) -> None:
-    atomic_write_bytes(folder / MANIFEST, manifest.to_json().encode(), fsync=fsync)
+    write_atomic(folder / MANIFEST, manifest.to_json().encode(), fsync=fsync)
 
 
 @contextlib.contextmanager

@@ -341,12 +341,3 @@ def validate(bars_or_frame: Any, *, timeframe: str | None = None, tz: str | None
                 missing_bars = int((steps[gap[1:]] - 1).sum())
     ordered = {r: checks[r] for r in RULES if r in checks}
     return ValidationReport(ld.symbol, tf_name, n, ordered, ts=ld.ts, inferred_timeframe=inferred, missing_bars=missing_bars)
-
-
-def __getattr__(name: str) -> Any:
-    # clean lives in its own module; keep `from nexus.data.validate import clean` working
-    if name in ("clean", "CleanReport"):
-        from nexus.data import clean as _clean
-
-        return getattr(_clean, name)
-    raise AttributeError(name)

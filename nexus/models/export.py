@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import importlib
-import platform
 from typing import Any
 
 from nexus.errors import ModelError
@@ -72,15 +70,4 @@ def xgboost_to_onnx(model: Any, n_features: int) -> tuple[bytes, str]:
     return onx.SerializeToString(), output
 
 
-def library_versions() -> dict[str, str]:
-    """Versions of every library that shapes a model file or its predictions."""
-    out = {"python": platform.python_version()}
-    for name in ("numpy", "sklearn", "xgboost", "onnx", "onnxruntime", "skl2onnx", "onnxmltools", "numba"):
-        try:
-            out[name] = importlib.import_module(name).__version__
-        except Exception:  # a missing optional library is recorded, not fatal
-            out[name] = "missing"
-    return out
-
-
-__all__ = ["export_sklearn", "export_xgboost", "xgboost_to_onnx", "library_versions", "ONNX_OPSET"]
+__all__ = ["export_sklearn", "export_xgboost", "xgboost_to_onnx", "ONNX_OPSET"]

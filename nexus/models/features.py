@@ -86,7 +86,7 @@ def _check_bars(bars: Bars) -> None:
             row = int(np.flatnonzero(bad)[0])
             raise ValidationError(
                 f"{_where(bars)} row {row}: field {name!r} is {arr[row]!r}; features need finite prices "
-                "(close > 0); clean the bars first (nexus.data.validate.clean)"
+                "(close > 0); clean the bars first (nexus.data.clean.clean)"
             )
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from nexus.errors import ModelError
+from nexus.io.atomic import write_atomic
 from nexus.models.inference import DEFAULT_CHUNK, DEFAULT_THREADS, OnnxRunner, XGBoostRunner, postprocess, run_batched
 from nexus.models.slots import get_slot
 
@@ -37,19 +37,6 @@ FORMATS = {"onnx": ".onnx", "xgboost-ubj": ".ubj"}
 
 def sha256_bytes(blob: bytes) -> str:
     return hashlib.sha256(blob).hexdigest()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _iso(ns: int) -> str:
@@ -169,18 +156,20 @@ class Registry:
         if fmt not in FORMATS:
             raise ModelError(f"unknown model format {fmt!r}; use one of {sorted(FORMATS)}")
         fname = f"{slot}{FORMATS[fmt]}"
-        _atomic_write(self.root / fname, blob)
+        self.root.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.root / fname, blob)
         full = dict(entry, slot=slot, file=fname, format=fmt, sha256=sha256_bytes(blob), bytes=len(blob))
         manifest = self.manifest
         manifest["models"][slot] = full
-        _atomic_write(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+        write_atomic(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
         return full
 
     def update(self, **top: Any) -> None:
         """Set top-level manifest fields (training run info)."""
         manifest = self.manifest
         manifest.update(top)
-        _atomic_write(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+        self.root.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
 
     def load(self, slot: str, *, threads: int | None = None) -> LoadedModel:
         """The verified model of ``slot``; ModelError on a missing file, hash mismatch or bad entry."""

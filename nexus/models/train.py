@@ -20,8 +20,8 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from nexus.errors import ModelError
+from nexus.io.versions import versions
 from nexus.models.corrupt import corrupt_eval
-from nexus.models.export import library_versions
 from nexus.models.inference import run_batched
 from nexus.models.registry import Registry, _iso
 from nexus.models.slots import SLOT_NAMES, SLOTS, get_slot
@@ -126,7 +126,7 @@ def _entry(res: SlotResult, ts: TrainingSet, cfg: TrainConfig, seconds: float) -
         "usable": usable,
         "verdict": f"{res.metric} {res.model_score:.5g} vs baseline {res.baseline_score:.5g}: {verdict} the baseline out of sample",
         "params": res.params,
-        "library_versions": library_versions(),
+        "library_versions": versions(),
         "fit_seconds": round(seconds, 2),
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }

@@ -10,6 +10,7 @@ import numpy as np
 from nexus.errors import ModelError
 from nexus.models.feature_kernels import BAR_FEATURES, SIG_FEATURES
 from nexus.models.features import MQ_FEATURES
+from nexus.models.slots import SLOTS
 from nexus.models.train_data import TrainingSet
 
 _CALENDAR = ("tod_sin", "tod_cos", "dow_sin", "dow_cos")
@@ -81,6 +82,18 @@ def need_rows(slot: str, n_fit: int, n_val: int, minimum: int = 50) -> None:
     if n_fit < minimum or n_val < 10:
         raise ModelError(f"slot {slot!r}: only {n_fit} fit / {n_val} validation rows with a defined label; "
                          "train on more bars (a longer store or --max-rows)")
+
+
+def slot_rows(ts: TrainingSet, slot: str, label: str) -> tuple:
+    """A slot's feature columns and one label on the fit and validation rows, with the rows where both are
+    finite (enough of them, or ModelError): ``(names, X_fit, y_fit, ok_fit, X_val, y_val, ok_val)``."""
+    names, cols = columns(ts, SLOTS[slot].feature_set)
+    Xf, yf = ts.X_fit[:, cols], ts.y_fit[label]
+    ok = finite_rows(Xf, yf)
+    Xv, yv = ts.X_val[:, cols], ts.y_val[label]
+    okv = finite_rows(Xv, yv)
+    need_rows(slot, int(ok.sum()), int(okv.sum()))
+    return names, Xf, yf, ok, Xv, yv, okv
 
 
 def log_loss(y: np.ndarray, p: np.ndarray, k: int) -> float:

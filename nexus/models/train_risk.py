@@ -6,7 +6,7 @@ import numpy as np
 
 from nexus.models.export import export_sklearn
 from nexus.models.slots import RISK_CLASSES, SLOTS
-from nexus.models.train_common import SlotResult, columns, finite_rows, need_rows
+from nexus.models.train_common import SlotResult, slot_rows
 from nexus.models.train_data import TrainConfig, TrainingSet
 from nexus.models.train_signal import train_direction
 
@@ -21,12 +21,7 @@ def train_risk_multiplier(ts: TrainingSet, cfg: TrainConfig) -> SlotResult:
     from sklearn.ensemble import RandomForestRegressor
 
     spec = SLOTS["risk_multiplier"]
-    names, cols = columns(ts, spec.feature_set)
-    Xf, yf = ts.X_fit[:, cols], ts.y_fit["riskmult"]
-    ok = finite_rows(Xf, yf)
-    Xv, yv = ts.X_val[:, cols], ts.y_val["riskmult"]
-    okv = finite_rows(Xv, yv)
-    need_rows("risk_multiplier", int(ok.sum()), int(okv.sum()))
+    names, Xf, yf, ok, Xv, yv, okv = slot_rows(ts, "risk_multiplier", "riskmult")
     # each tree sees a quarter of the rows (bootstrap subsample): the forest's cost stays near the boosted slots'
     params = {"n_estimators": cfg.n(20), "max_depth": 8, "min_samples_leaf": 100, "max_features": 0.5,
               "max_samples": 0.25, "random_state": cfg.seed, "n_jobs": cfg.threads}

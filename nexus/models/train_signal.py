@@ -8,7 +8,7 @@ from nexus.errors import ModelError
 from nexus.models.export import export_sklearn, export_xgboost
 from nexus.models.slots import DIRECTION_CLASSES, SLOTS
 from nexus.models.train_common import (
-    SlotResult, balanced_accuracy, columns, finite_rows, log_loss, need_rows, prior_probs, xgb_fit, xgb_predict,
+    SlotResult, balanced_accuracy, log_loss, prior_probs, slot_rows, xgb_fit, xgb_predict,
 )
 from nexus.models.train_data import TrainConfig, TrainingSet
 
@@ -26,13 +26,7 @@ def _spearman_cols(a: np.ndarray, b: np.ndarray) -> float:
 
 def train_meta(ts: TrainingSet, cfg: TrainConfig) -> SlotResult:
     """Multi-output XGBoost: each strategy's volatility-scaled P&L over the next H bars."""
-    spec = SLOTS["meta_selector"]
-    names, cols = columns(ts, spec.feature_set)
-    Xf, yf = ts.X_fit[:, cols], ts.y_fit["meta"]
-    ok = finite_rows(Xf, yf)
-    Xv, yv = ts.X_val[:, cols], ts.y_val["meta"]
-    okv = finite_rows(Xv, yv)
-    need_rows("meta_selector", int(ok.sum()), int(okv.sum()))
+    names, Xf, yf, ok, Xv, yv, okv = slot_rows(ts, "meta_selector", "meta")
     params = {"objective": "reg:squarederror", "max_depth": 3, "eta": 0.08, "subsample": 0.8,
               "min_child_weight": 50, "lambda": 10.0}
     rounds = cfg.n(30)
@@ -63,12 +57,7 @@ def train_governor(ts: TrainingSet, cfg: TrainConfig) -> SlotResult:
     from sklearn.preprocessing import StandardScaler
 
     spec = SLOTS["governor"]
-    names, cols = columns(ts, spec.feature_set)
-    Xf, yf = ts.X_fit[:, cols], ts.y_fit["gov"]
-    ok = finite_rows(Xf, yf)
-    Xv, yv = ts.X_val[:, cols], ts.y_val["gov"]
-    okv = finite_rows(Xv, yv)
-    need_rows("governor", int(ok.sum()), int(okv.sum()))
+    names, Xf, yf, ok, Xv, yv, okv = slot_rows(ts, "governor", "gov")
     if np.unique(yf[ok]).size < 2:
         raise ModelError("slot 'governor': the aggregate was always right or always wrong on the training rows; nothing to learn")
     params = {"C": 0.1, "max_iter": 300}
@@ -89,12 +78,7 @@ def train_governor(ts: TrainingSet, cfg: TrainConfig) -> SlotResult:
 def train_direction(slot: str, label: str, classes: tuple[str, ...], post: dict, ts: TrainingSet, cfg: TrainConfig) -> SlotResult:
     """XGBoost 3-class model judged by log loss against the class prior (and balanced accuracy vs 1/3)."""
     spec = SLOTS[slot]
-    names, cols = columns(ts, spec.feature_set)
-    Xf, yf = ts.X_fit[:, cols], ts.y_fit[label]
-    ok = finite_rows(Xf, yf)
-    Xv, yv = ts.X_val[:, cols], ts.y_val[label]
-    okv = finite_rows(Xv, yv)
-    need_rows(slot, int(ok.sum()), int(okv.sum()))
+    names, Xf, yf, ok, Xv, yv, okv = slot_rows(ts, slot, label)
     k = len(classes)
     params = {"objective": "multi:softprob", "num_class": k, "max_depth": 4, "eta": 0.05, "subsample": 0.8,
               "min_child_weight": 50, "lambda": 10.0}

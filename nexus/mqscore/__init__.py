@@ -18,10 +18,3 @@ __all__ = [
     "mqscore", "MQScore", "MQConfig", "components", "DIMENSIONS", "COMPONENT_NAMES",
     "GRADE_NAMES", "GRADE_FLOORS", "REGIME_NAMES", "evaluate_regimes", "rule_regimes_as_synth",
 ]
-
-
-from nexus._callable import make_callable as _make_callable  # noqa: E402
-
-# ``import nexus.mqscore`` binds this package as ``nexus.mqscore``, shadowing the function of the
-# same name; calling the package calls the function.
-_make_callable(__name__)

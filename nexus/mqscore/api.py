@@ -20,7 +20,7 @@ from nexus.mqscore.kernels_engine import check_bars_nb, engine_nb
 
 SG_COEFFS = savgol_causal_coeffs(21, 3)
 _BAD = {
-    1: ("open/high/low/close", "is not finite", "drop or repair the row (nexus.data.validate.clean)"),
+    1: ("open/high/low/close", "is not finite", "drop or repair the row (nexus.data.clean.clean)"),
     2: ("open/high/low/close", "is <= 0", "prices must be positive; drop or repair the row"),
     3: ("high", "is below low", "swap or repair the row (clean(policy='repair'))"),
     4: ("volume", "is negative or not finite", "set missing volume to 0 or drop the row"),

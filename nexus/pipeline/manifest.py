@@ -8,54 +8,9 @@ and start time.
 from __future__ import annotations
 
 import datetime as _dt
-import platform
-from importlib import metadata
-from pathlib import Path
 from typing import Any
 
-PACKAGES = ("numpy", "pandas", "polars", "numba", "pyarrow", "xgboost", "xgboost-cpu", "onnxruntime", "scikit-learn",
-            "matplotlib")
-
-
-def package_versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    try:
-        import nexus
-
-        out["nexus"] = nexus.__version__
-    except Exception:  # pragma: no cover
-        pass
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return out
-
-
-def git_commit(start: str | Path | None = None) -> str | None:
-    """HEAD commit of the repository holding ``start`` (default: this package), or None."""
-    here = Path(start or __file__).resolve()
-    for d in [here] + list(here.parents):
-        git = d / ".git"
-        if git.is_dir():
-            try:
-                head = (git / "HEAD").read_text().strip()
-                if not head.startswith("ref:"):
-                    return head
-                ref = head.split(" ", 1)[1]
-                f = git / ref
-                if f.exists():
-                    return f.read_text().strip()
-                packed = git / "packed-refs"
-                if packed.exists():
-                    for line in packed.read_text().splitlines():
-                        if line.endswith(" " + ref):
-                            return line.split(" ", 1)[0]
-            except OSError:
-                return None
-            return None
-    return None
+from nexus.io.versions import git_commit, host, versions
 
 
 def build_manifest(cfg: Any, fingerprint: str, models: Any, datasets: dict[str, int]) -> dict[str, Any]:
@@ -68,7 +23,7 @@ def build_manifest(cfg: Any, fingerprint: str, models: Any, datasets: dict[str, 
         "data_fingerprint": fingerprint,
         "datasets": datasets,
         "models": {"hashes": dict(getattr(models, "hashes", {})), "status": dict(getattr(models, "status", {}))},
-        "versions": package_versions(),
+        "versions": versions(),
         "git_commit": git_commit(),
-        "host": {"machine": platform.machine(), "system": platform.system()},
+        "host": host(),
     }

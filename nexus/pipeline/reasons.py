@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numpy as np
-
 
 class Reason(NamedTuple):
     code: int
@@ -98,9 +96,3 @@ LAYER_NAMES = ("quality", "signals", "meta", "aggregate", "governance", "risk", 
 def reason_name(code: int) -> str:
     r = REASONS.get(int(code))
     return r.name if r else f"code_{int(code)}"
-
-
-def count_reasons(codes: np.ndarray) -> dict[str, int]:
-    """Histogram of reason codes by name (codes absent from ``codes`` omitted)."""
-    counts = np.bincount(np.asarray(codes, dtype=np.uint8), minlength=256)
-    return {reason_name(c): int(counts[c]) for c in np.flatnonzero(counts)}

@@ -13,7 +13,6 @@ so every bar of the default store is used.
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 from typing import Any, Mapping
@@ -22,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from nexus.errors import ConfigError, StoreError
+from nexus.metrics import daily_returns
+from nexus.mqscore.config import REGIME_NAMES
 from nexus.pipeline import attribution as A
 from nexus.pipeline.book import BookRun, apply_limits, baseline_targets, build_clock, simulate
 from nexus.pipeline.config import BacktestConfig
@@ -165,13 +166,8 @@ def _series(values: np.ndarray, ts: np.ndarray, name: str) -> pd.Series:
 
 
 def _daily(equity: pd.Series, capital: float) -> pd.Series:
-    last = equity.resample("1D").last().dropna()
-    prev = last.shift(1)
-    prev.iloc[0] = capital
-    return (last / prev - 1.0).rename("daily_return")
-
-
-_BASIS = re.compile(r"^(.*) \((\d+(?:\.\d+)?)d\)$")
+    day_ts, r = daily_returns(equity.to_numpy(np.float64), equity.index.as_unit("ns").asi8, capital)
+    return pd.Series(r, index=pd.to_datetime(day_ts, utc=True), name="daily_return")
 
 
 def _year_days(run: Any) -> float | None:
@@ -187,20 +183,10 @@ def _year_days(run: Any) -> float | None:
 
 
 def _stats(pf: Any, year_days: float | None = None) -> pd.Series:
-    """The simulator's stats with the annualisation suffix moved into one row, so that books on
+    """The simulator's stats of the book's first column; the basis is its own row, so books on
     365-day (crypto) and 252-day (futures) calendars line up in one table."""
     s = pf.stats(year_days=year_days)
-    if isinstance(s, pd.DataFrame):
-        s = s.iloc[:, 0]
-    out, days = {}, None
-    for key, value in s.items():
-        m = _BASIS.match(str(key))
-        if m:
-            key, days = m.group(1), float(m.group(2))
-        out[key] = value
-    if days is not None:
-        out["Annualisation [days/year]"] = days
-    return pd.Series(out, name=s.name, dtype=float)
+    return s.iloc[:, 0] if isinstance(s, pd.DataFrame) else s
 
 
 def _costs(pf: Any, capital: float) -> dict[str, float]:
@@ -296,7 +282,7 @@ def _mq_plot(run: BookRun, max_points: int) -> dict[str, np.ndarray]:
     step = max(1, r.n // max_points)
     sl = slice(None, None, step)
     return {"series": np.array([f"{r.symbol}/{r.timeframe}"]), "ts": r.bars.ts[sl], "close": r.bars.close[sl],
-            "composite": r.composite[sl], "regime": r.regime[sl]}
+            "composite": r.composite[sl], "regime": r.regime[sl], "regime_names": np.array(REGIME_NAMES)}
 
 
 def summarize_book(run: BookRun, cfg: BacktestConfig, timings: Timings) -> BookResult:

@@ -39,7 +39,7 @@ def oos_start_ns(models: dict, series: list[str]) -> int | None:
 def split_record(equity: pd.Series, trades: pd.DataFrame, split_ns: int | None, capital: float,
                  year_days: float | None = None) -> pd.DataFrame | None:
     """Return, Sharpe, drawdown and trades entered before and after ``split_ns`` (None: no split)."""
-    from nexus.metrics import stats_from_returns
+    from nexus.metrics import daily_returns, stats
 
     if split_ns is None or len(equity) == 0:
         return None
@@ -52,12 +52,9 @@ def split_record(equity: pd.Series, trades: pd.DataFrame, split_ns: int | None, 
             continue
         before = equity[equity.index < part.index[0]]
         start_value = float(before.iloc[-1]) if len(before) else float(capital)
-        daily = part.resample("1D").last().dropna()
-        prev = daily.shift(1)
-        prev.iloc[0] = start_value
-        ret = (daily / prev - 1.0).rename("return")
-        st = stats_from_returns(ret, year_days=year_days) if len(ret) > 1 else pd.Series(dtype=float)
-        sharpe_key = next((k for k in st.index if str(k).startswith("Sharpe Ratio")), None)
+        day_ts, r = daily_returns(part.to_numpy(np.float64), part.index.as_unit("ns").asi8, start_value)
+        ret = pd.Series(r, index=pd.to_datetime(day_ts, utc=True), name="return")
+        st = stats(ret, year_days=year_days) if len(ret) > 1 else pd.Series(dtype=float)
         entered = 0
         if len(trades) and "entry_time" in trades:
             t = pd.to_datetime(trades["entry_time"], utc=True)
@@ -65,7 +62,7 @@ def split_record(equity: pd.Series, trades: pd.DataFrame, split_ns: int | None, 
         rows[name] = {
             "from": part.index[0], "to": part.index[-1],
             "Total Return [%]": (float(part.iloc[-1]) / start_value - 1.0) * 100.0,
-            "Sharpe Ratio (daily)": float(st[sharpe_key]) if sharpe_key else np.nan,
+            "Sharpe Ratio (daily)": float(st.get("Sharpe Ratio", np.nan)),
             "Max Drawdown [%] (daily)": float(st.get("Max Drawdown [%]", np.nan)),
             "trades entered": entered,
         }

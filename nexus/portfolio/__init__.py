@@ -7,11 +7,9 @@
 """
 
 from nexus.portfolio.records import order_dt, trade_dt
-from nexus.portfolio.signals import from_signals
-from nexus.portfolio.targets import from_targets
 from nexus.portfolio.wrapper import Portfolio
 
-Portfolio.from_signals = staticmethod(from_signals)  # type: ignore[assignment]
-Portfolio.from_targets = staticmethod(from_targets)  # type: ignore[assignment]
+from_signals = Portfolio.from_signals
+from_targets = Portfolio.from_targets
 
 __all__ = ["Portfolio", "from_signals", "from_targets", "order_dt", "trade_dt"]

@@ -11,69 +11,20 @@ from typing import NamedTuple
 from nexus.errors import ConfigError
 
 
-class _Direction(NamedTuple):
-    long: int = 0
-    short: int = 1
-    both: int = 2
+def _enum(name: str, *names: str) -> NamedTuple:
+    """A NamedTuple instance whose fields count 0, 1, 2, ... (``Direction.short == 1``)."""
+    return NamedTuple(name, [(n, int) for n in names])(*range(len(names)))
 
 
-class _SizeType(NamedTuple):
-    amount: int = 0
-    value: int = 1
-    percent: int = 2
-
-
-class _PriceType(NamedTuple):
-    next_open: int = 0
-    close: int = 1
-    next_worst: int = 2
-
-
-class _SlippageModel(NamedTuple):
-    fixed: int = 0
-    spread: int = 1
-    volume: int = 2
-
-
-class _TargetType(NamedTuple):
-    weight: int = 0
-    amount: int = 1
-    value: int = 2
-
-
-class _Side(NamedTuple):
-    buy: int = 0
-    sell: int = 1
-
-
-class _Reason(NamedTuple):
-    signal: int = 0
-    sl: int = 1
-    tp: int = 2
-    tsl: int = 3
-    end: int = 4
-    rebalance: int = 5
-
-
-class _TradeStatus(NamedTuple):
-    open: int = 0
-    closed: int = 1
-
-
-class _TradeDirection(NamedTuple):
-    long: int = 0
-    short: int = 1
-
-
-Direction = _Direction()
-SizeType = _SizeType()
-PriceType = _PriceType()
-SlippageModel = _SlippageModel()
-TargetType = _TargetType()
-Side = _Side()
-Reason = _Reason()
-TradeStatus = _TradeStatus()
-TradeDirection = _TradeDirection()
+Direction = _enum("Direction", "long", "short", "both")
+SizeType = _enum("SizeType", "amount", "value", "percent")
+PriceType = _enum("PriceType", "next_open", "close", "next_worst")
+SlippageModel = _enum("SlippageModel", "fixed", "spread", "volume")
+TargetType = _enum("TargetType", "weight", "amount", "value")
+Side = _enum("Side", "buy", "sell")
+Reason = _enum("Reason", "signal", "sl", "tp", "tsl", "end", "rebalance")
+TradeStatus = _enum("TradeStatus", "open", "closed")
+TradeDirection = _enum("TradeDirection", "long", "short")
 
 
 def parse(enum: NamedTuple, value: object, field: str) -> int:
@@ -86,7 +37,3 @@ def parse(enum: NamedTuple, value: object, field: str) -> int:
     elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(names):
         return int(value)
     raise ConfigError(f"{field}={value!r} is not understood; use one of {', '.join(repr(n) for n in names)}")
-
-
-def name_of(enum: NamedTuple, code: int) -> str:
-    return enum._fields[int(code)]

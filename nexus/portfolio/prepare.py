@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nexus.errors import ConfigError
+from nexus.data.frames import Frame, read_frame
 from nexus.portfolio import enums
 from nexus.portfolio.broadcast import to_flex
-from nexus.portfolio.inputs import (
-    Frame, as_float, check_finite, check_prices, common_width, group_layout, read_frame, width,
-)
+from nexus.portfolio.inputs import as_float, check_finite, check_prices, common_width, group_layout, width
 
 DUMMY_F = np.zeros((1, 1))
 

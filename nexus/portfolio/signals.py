@@ -1,4 +1,7 @@
-"""``Portfolio.from_signals``: entries and exits (long, short or both) to orders, cash and value."""
+"""``Portfolio.from_signals``: entries and exits (long, short or both) to orders, cash and value.
+
+:func:`simulate_signals` runs the simulation and returns what ``Portfolio.from_run`` needs.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +16,12 @@ from nexus.portfolio.kernels_signals import (
 )
 from nexus.portfolio.prepare import blocks, prepare, signal_bars, signal_flex
 from nexus.portfolio.records import order_dt
-from nexus.portfolio.wrapper import Portfolio
 
 _NAN = np.full((1, 1), np.nan)
 _COLUMN_KERNEL = True  # tests switch it off to compare the single-column kernel with the general one
 
 
-def from_signals(
+def simulate_signals(
     close,
     entries=None,
     exits=None,
@@ -53,7 +55,7 @@ def from_signals(
     ts=None,
     tz: str | None = None,
     freq: str | None = None,
-) -> Portfolio:
+) -> dict:
     """Simulate entry/exit signals over ``[n_bars, n_cols]`` in one numba call.
 
     Inputs are 1-D or 2-D numpy arrays, pandas or polars objects. Every
@@ -102,7 +104,8 @@ def from_signals(
 
     >>> import numpy as np
     >>> close = np.array([100.0, 101.0, 102.0, 103.0, 104.0])
-    >>> pf = from_signals(close, [1, 0, 0, 0, 0], [0, 0, 1, 0, 0], size=1.0, price="close", init_cash=1000.0)
+    >>> from nexus.portfolio import Portfolio
+    >>> pf = Portfolio.from_signals(close, [1, 0, 0, 0, 0], [0, 0, 1, 0, 0], size=1.0, price="close", init_cash=1000.0)
     >>> pf.orders["price"].tolist(), float(pf.value[-1])
     ([100.0, 102.0], 1002.0)
     """
@@ -196,5 +199,5 @@ def from_signals(
 
     # the column kernel's value is computed on first access, as cash and position are: the simulation
     # itself then reads the prices once and writes only the orders (what vectorbt's from_signals does)
-    return Portfolio.from_run(run, rec_start, n=n, n_cols=m, prep=prep, mult=fx["multiplier"], freq=freq,
-                              lazy_value=column_case)
+    return dict(run=run, rec_start=rec_start, n=n, n_cols=m, prep=prep, mult=fx["multiplier"], freq=freq,
+                lazy_value=column_case)

@@ -1,4 +1,7 @@
-"""``Portfolio.from_targets``: target weights / amounts / values per column, cash shared within a group."""
+"""``Portfolio.from_targets``: target weights / amounts / values per column, cash shared within a group.
+
+:func:`simulate_targets` runs the simulation and returns what ``Portfolio.from_run`` needs.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,9 @@ from nexus.portfolio import enums
 from nexus.portfolio.kernels_targets import count_target_bars_nb, simulate_targets_nb
 from nexus.portfolio.prepare import prepare
 from nexus.portfolio.records import order_dt
-from nexus.portfolio.wrapper import Portfolio
 
 
-def from_targets(
+def simulate_targets(
     close,
     target,
     *,
@@ -39,7 +41,7 @@ def from_targets(
     ts=None,
     tz: str | None = None,
     freq: str | None = None,
-) -> Portfolio:
+) -> dict:
     """Rebalance toward target positions, one column per asset, cash shared within each group.
 
     ``target`` is ``[n_bars, n_cols]``; NaN leaves a column alone on that bar
@@ -63,7 +65,8 @@ def from_targets(
     >>> import numpy as np
     >>> close = np.array([[10.0, 20.0], [10.0, 20.0], [12.0, 20.0]])
     >>> w = np.array([[0.5, 0.5], [np.nan, np.nan], [np.nan, np.nan]])
-    >>> pf = from_targets(close, w, price="close", init_cash=1000.0)
+    >>> from nexus.portfolio import Portfolio
+    >>> pf = Portfolio.from_targets(close, w, price="close", init_cash=1000.0)
     >>> pf.orders["size"].tolist(), float(pf.value[-1, 0])
     ([50.0, 25.0], 1100.0)
     """
@@ -115,4 +118,4 @@ def from_targets(
         )
         return buf, counts, value, cash_out, pos_out
 
-    return Portfolio.from_run(run, rec_start, n=n, n_cols=m, prep=prep, mult=fx["multiplier"], freq=freq)
+    return dict(run=run, rec_start=rec_start, n=n, n_cols=m, prep=prep, mult=fx["multiplier"], freq=freq)

@@ -1,8 +1,7 @@
 """The ``Portfolio`` result object: value, cash, position, returns, orders, trades, stats, plot.
 
-Built by :func:`nexus.portfolio.signals.from_signals` and
-:func:`nexus.portfolio.targets.from_targets` (exposed as
-``Portfolio.from_signals`` / ``Portfolio.from_targets``). The simulation keeps
+Built by ``Portfolio.from_signals`` and ``Portfolio.from_targets`` (the
+simulations live in :mod:`nexus.portfolio.signals` and :mod:`nexus.portfolio.targets`). The simulation keeps
 only the value per cash group and the order records; cash and position per
 bar are recomputed on first access by re-running the (fast, deterministic)
 kernel with those outputs switched on, so a 1M x 100 run does not hold three
@@ -11,11 +10,14 @@ n x m matrices.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import numpy as np
 
 from nexus.portfolio.enums import Reason, TradeDirection, TradeStatus, Side
+from nexus.portfolio.signals import simulate_signals
+from nexus.portfolio.targets import simulate_targets
 from nexus.portfolio.trades import compact_orders_nb, trades_from_orders_nb
 
 
@@ -29,8 +31,15 @@ class Portfolio:
     (120.0, 1)
     """
 
-    from_signals: Callable[..., "Portfolio"]
-    from_targets: Callable[..., "Portfolio"]
+    @classmethod
+    @functools.wraps(simulate_signals, assigned=("__doc__",))
+    def from_signals(cls, close, entries=None, exits=None, **kwargs: Any) -> "Portfolio":
+        return cls.from_run(**simulate_signals(close, entries, exits, **kwargs))
+
+    @classmethod
+    @functools.wraps(simulate_targets, assigned=("__doc__",))
+    def from_targets(cls, close, target, **kwargs: Any) -> "Portfolio":
+        return cls.from_run(**simulate_targets(close, target, **kwargs))
 
     @classmethod
     def from_run(cls, run: Callable[[bool, bool], tuple], rec_start: np.ndarray, *, n: int, n_cols: int, prep: Any,
@@ -201,16 +210,22 @@ class Portfolio:
 
     # ---- reports ------------------------------------------------------
     def stats(self, **kwargs: Any):
-        """Statistics per column (group): a pandas Series for one, a DataFrame for many. See ``nexus.metrics.stats``."""
-        from nexus.metrics import stats
+        """Statistics per column (group): a pandas Series for one, a DataFrame for many. See ``nexus.metrics.stats``
+        (keyword arguments: ``basis``, ``year_days``, ``periods_per_year``, ``risk_free``, ``freq``)."""
+        from nexus.metrics.stats import stats
 
-        return stats(self, **kwargs)
+        kwargs["freq"] = kwargs.get("freq") or self.freq
+        return stats(equity=self._to_report(self._value_raw), init_cash=self.init_cash, trades=self.trades,
+                     orders=self.orders, multiplier=self._mult, groups=self._report_groups,
+                     names=list(self.group_names if self.grouped else self.columns), ts=self.ts, **kwargs)
 
     def plot(self, path: str | None = None, column: int = 0, **kwargs: Any):
         """Equity with trades marked and the drawdown underwater (matplotlib Figure; saved when ``path`` is given)."""
-        from nexus.report.portfolio_figures import plot_portfolio
+        from nexus.report.portfolio_figures import plot_equity
 
-        return plot_portfolio(self, path=path, column=column, **kwargs)
+        return plot_equity(self._to_report(self._value_raw), self.init_cash, self.trades, ts=self.ts,
+                           groups=self._report_groups, names=self.group_names if self.grouped else self.columns,
+                           path=path, column=column, **kwargs)
 
     def __repr__(self) -> str:
         return f"Portfolio(n_bars={self.n}, n_cols={self.n_cols}, orders={len(self.orders)})"

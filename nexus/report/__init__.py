@@ -7,28 +7,11 @@ PosixPath('reports/report.html')
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from nexus.errors import ConfigError
-
-
-def _atomic(path: Path, data: bytes) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is meant to be read and shared
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+from nexus.io.atomic import write_atomic
 
 
 def write_report(res: Any, out: str | Path, *, figures: bool | None = None, html: bool | None = None) -> dict[str, Path]:
@@ -47,13 +30,13 @@ def write_report(res: Any, out: str | Path, *, figures: bool | None = None, html
     figures = res.config.report.figures if figures is None else figures
     html = res.config.report.html if html is None else html
     paths: dict[str, Path] = {}
-    paths["summary"] = _atomic(out / "summary.txt", summary_text(res, full=True).encode())
-    paths["json"] = _atomic(out / "result.json", json.dumps(result_dict(res), indent=1, default=str, allow_nan=False).encode())
+    paths["summary"] = write_atomic(out / "summary.txt", summary_text(res, full=True).encode())
+    paths["json"] = write_atomic(out / "result.json", json.dumps(result_dict(res), indent=1, default=str, allow_nan=False).encode())
     trades = res.trades
     buf = io.BytesIO()
     trades.to_parquet(buf, index=False)
-    paths["trades_parquet"] = _atomic(out / "trades.parquet", buf.getvalue())
-    paths["trades_csv"] = _atomic(out / "trades.csv", trades.to_csv(index=False).encode())
+    paths["trades_parquet"] = write_atomic(out / "trades.parquet", buf.getvalue())
+    paths["trades_csv"] = write_atomic(out / "trades.csv", trades.to_csv(index=False).encode())
     pngs: dict[str, bytes] = {}
     if figures or html:
         from nexus.report.figures import FIGURES, render_png
@@ -61,11 +44,11 @@ def write_report(res: Any, out: str | Path, *, figures: bool | None = None, html
         for name, fn in FIGURES.items():
             pngs[name] = render_png(fn(res))
             if figures:
-                paths[f"fig_{name}"] = _atomic(out / f"{name}.png", pngs[name])
+                paths[f"fig_{name}"] = write_atomic(out / f"{name}.png", pngs[name])
     if html:
         from nexus.report.html import render_html
 
-        paths["html"] = _atomic(out / "report.html", render_html(res, pngs).encode("utf-8"))
+        paths["html"] = write_atomic(out / "report.html", render_html(res, pngs).encode("utf-8"))
     return paths
 
 

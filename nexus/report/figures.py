@@ -28,12 +28,13 @@ def _x(index) -> np.ndarray:
     return np.asarray(pd.DatetimeIndex(index).tz_localize(None), dtype="datetime64[ns]")
 
 
-def _dates(ax) -> None:
+def _dates(*axes) -> None:
     import matplotlib.dates as mdates
 
-    loc = mdates.AutoDateLocator(maxticks=8)
-    ax.xaxis.set_major_locator(loc)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+    for ax in axes:
+        loc = mdates.AutoDateLocator(maxticks=8)
+        ax.xaxis.set_major_locator(loc)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
 
 
 def _norm(s: pd.Series) -> pd.Series:
@@ -59,8 +60,7 @@ def equity_drawdown(res: Any, max_points: int = 4000) -> Figure:
         ax2.fill_between(_x(d.index), d.to_numpy(), 0, color="#c00000", alpha=0.4, lw=0)
         ax2.set_ylabel("drawdown %", fontsize=8)
         ax2.grid(alpha=0.3)
-        _dates(ax)
-        _dates(ax2)
+        _dates(ax, ax2)
     return fig
 
 
@@ -130,10 +130,9 @@ def funnel(res: Any) -> Figure:
 
 
 def mqscore_regimes(res: Any) -> Figure:
-    from nexus.mqscore import REGIME_NAMES
-
     b = res.main
     p = b.mq_plot
+    names = list(p["regime_names"])  # the pipeline passes MQScore's names down with the arrays
     idx = np.asarray(p["ts"]).astype("datetime64[ns]")
     fig = Figure(layout="constrained", figsize=(11, 5))
     ax = fig.add_subplot(211)
@@ -141,11 +140,11 @@ def mqscore_regimes(res: Any) -> Figure:
     reg = np.asarray(p["regime"])
     # one shaded band per regime (a few calls, however many regime changes there are)
     lo, hi = np.nanmin(p["close"]), np.nanmax(p["close"])
-    for code in range(len(REGIME_NAMES)):
+    for code in range(len(names)):
         mask = reg == code
         if mask.any():
             ax.fill_between(idx, lo, hi, where=mask, step="post", color=REGIME_COLORS[code], alpha=0.25, lw=0)
-    handles = [ax.fill_between([], [], color=REGIME_COLORS[i], alpha=0.4, label=n) for i, n in enumerate(REGIME_NAMES)]
+    handles = [ax.fill_between([], [], color=REGIME_COLORS[i], alpha=0.4, label=n) for i, n in enumerate(names)]
     ax.legend(handles=handles, fontsize=7, ncol=3, loc="upper left")
     ax.set_title(f"{p['series'][0]}: close with MQScore regimes", fontsize=10, loc="left")
     ax2 = fig.add_subplot(212, sharex=ax)
@@ -156,8 +155,7 @@ def mqscore_regimes(res: Any) -> Figure:
     ax2.set_ylabel("composite")
     ax2.legend(fontsize=8)
     ax2.grid(alpha=0.3)
-    _dates(ax)
-    _dates(ax2)
+    _dates(ax, ax2)
     return fig
 
 

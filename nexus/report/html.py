@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import html
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -77,9 +76,3 @@ def _manifest_text(man: dict) -> str:
 
     slim = {k: v for k, v in man.items() if k != "config"}
     return json.dumps(slim, indent=1, default=str)
-
-
-def write_html(res: Any, path: str | Path, pngs: dict[str, bytes]) -> Path:
-    path = Path(path)
-    path.write_text(render_html(res, pngs), encoding="utf-8")
-    return path

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,9 +66,3 @@ def result_dict(res: Any, points: int = 1000) -> dict:
         "timings": _clean(res.timings),
         "manifest": _clean(res.manifest),
     }
-
-
-def write_json(res: Any, path: str | Path) -> Path:
-    path = Path(path)
-    path.write_text(json.dumps(result_dict(res), indent=1, default=str, allow_nan=False))
-    return path

@@ -22,10 +22,10 @@ import numpy as np
 from nexus.errors import ConfigError
 
 
-def _x(pf: Any, idx: np.ndarray) -> np.ndarray:
-    if pf.ts is None:
+def _x(ts: np.ndarray | None, idx: np.ndarray) -> np.ndarray:
+    if ts is None:
         return idx
-    return pf.ts[idx].astype("datetime64[ns]")
+    return ts[idx].astype("datetime64[ns]")
 
 
 def _envelope(y: np.ndarray, max_points: int) -> np.ndarray:
@@ -44,46 +44,49 @@ def _envelope(y: np.ndarray, max_points: int) -> np.ndarray:
     return idx[idx < n]
 
 
-def plot_portfolio(pf: Any, path: str | Path | None = None, column: int = 0, *, max_points: int = 4000,
-                   title: str | None = None, dpi: int = 110):
-    """Two panels: value with entry (^) and exit (v) markers, and drawdown in % below its running peak."""
+def plot_equity(value: np.ndarray, init_cash: Any, trades: np.ndarray, *, ts: np.ndarray | None = None,
+                groups: np.ndarray | None = None, names: list | None = None, path: str | Path | None = None,
+                column: int = 0, max_points: int = 4000, title: str | None = None, dpi: int = 110):
+    """Two panels: value with entry (^) and exit (v) markers, and drawdown in % below its running peak.
+
+    ``value`` is ``[n, k]`` per column or group, ``trades`` the trade records
+    (per column), ``groups`` the first column of each group plus the column
+    count when columns are grouped, ``names`` one label per column of ``value``.
+    """
     from matplotlib.figure import Figure
 
-    value = pf._to_report(pf._value_raw)
+    value = np.asarray(value, dtype=np.float64).reshape(len(value), -1)
     k = value.shape[1]
     if not 0 <= column < k:
         raise ConfigError(f"plot: column {column} is out of range; the portfolio has {k} column(s)/group(s)")
     v = value[:, column]
-    init = float(np.asarray(pf.init_cash).reshape(-1)[column])
+    init = float(np.asarray(init_cash, dtype=np.float64).reshape(-1)[column])
     peak = np.maximum.accumulate(np.r_[init, v])[1:]
     dd = (v / peak - 1.0) * 100.0
     idx = _envelope(v, max_points)
     fig = Figure(figsize=(11, 6), dpi=dpi)
     ax1, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
-    ax1.plot(_x(pf, idx), v[idx], color="#1f5aa6", lw=1.0, label="value")
-    if pf.grouped:
-        starts = pf._report_groups
-        cols = np.arange(starts[column], starts[column + 1])
+    ax1.plot(_x(ts, idx), v[idx], color="#1f5aa6", lw=1.0, label="value")
+    if groups is not None:
+        cols = np.arange(groups[column], groups[column + 1])
     else:
         cols = np.array([column])
-    tr = pf.trades
-    tr = tr[np.isin(tr["col"], cols)]
+    tr = trades[np.isin(trades["col"], cols)]
     if len(tr):
         ei = tr["entry_idx"]
         long_ = tr["direction"] == 0
-        ax1.scatter(_x(pf, ei[long_]), v[ei[long_]], marker="^", color="#2a9d3f", s=18, zorder=3, label="long entry")
-        ax1.scatter(_x(pf, ei[~long_]), v[ei[~long_]], marker="v", color="#c0392b", s=18, zorder=3,
+        ax1.scatter(_x(ts, ei[long_]), v[ei[long_]], marker="^", color="#2a9d3f", s=18, zorder=3, label="long entry")
+        ax1.scatter(_x(ts, ei[~long_]), v[ei[~long_]], marker="v", color="#c0392b", s=18, zorder=3,
                     label="short entry")
         closed = tr[tr["status"] == 1]
         xi = closed["exit_idx"]
-        ax1.scatter(_x(pf, xi), v[xi], marker="x", color="#333333", s=14, zorder=3, label="exit")
+        ax1.scatter(_x(ts, xi), v[xi], marker="x", color="#333333", s=14, zorder=3, label="exit")
     ax1.set_ylabel("value")
     ax1.grid(alpha=0.3)
     ax1.legend(loc="upper left", fontsize=8)
-    names = pf.group_names if pf.grouped else pf.columns
     ax1.set_title(title or f"equity - {names[column] if names is not None else column}")
     idd = _envelope(dd, max_points)
-    ax2.fill_between(_x(pf, idd), dd[idd], 0.0, color="#c0392b", alpha=0.35, lw=0)
+    ax2.fill_between(_x(ts, idd), dd[idd], 0.0, color="#c0392b", alpha=0.35, lw=0)
     ax2.set_ylabel("drawdown [%]")
     ax2.grid(alpha=0.3)
     fig.tight_layout()

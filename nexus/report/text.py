@@ -14,12 +14,9 @@ HEADLINE = ("Total Return [%]", "CAGR [%]", "Volatility (ann.) [%]", "Sharpe Rat
 
 
 def headline_keys(index) -> list[str]:
-    """Stats keys matching the headline names in order (keys may carry an annualisation suffix)."""
-    keys = [str(k) for k in index]
-    out = []
-    for h in HEADLINE:
-        out += [k for k in keys if k.startswith(h) and k not in out]
-    return out
+    """Stats keys matching the headline names, in headline order."""
+    keys = {str(k) for k in index}
+    return [h for h in HEADLINE if h in keys]
 
 
 def headline_stats(stats: pd.DataFrame, only: bool = False) -> pd.DataFrame:

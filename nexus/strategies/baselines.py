@@ -10,10 +10,10 @@ from __future__ import annotations
 from nexus.errors import ConfigError
 from nexus.strategies import baselines_nb as nb
 from nexus.strategies.context import Context
-from nexus.strategies.registry import Param, register_strategy
+from nexus.strategies.registry import Param, strategy
 
 
-@register_strategy(
+@strategy(
     name="sma_crossover", group="baseline", _builtin=True,
     params={"fast": Param(10, 2, 100), "slow": Param(50, 10, 400)},
     warmup=lambda p: p["slow"],
@@ -25,7 +25,7 @@ def sma_crossover(bars, ctx: Context, fast=10, slow=50):
     return nb.sma_cross_nb(ctx.sma(fast), ctx.sma(slow), *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="zscore_reversion", group="baseline", _builtin=True,
     params={"n": Param(20, 5, 400), "k": Param(2.0, 0.5, 4.0)},
     warmup=lambda p: p["n"],
@@ -35,7 +35,7 @@ def zscore_reversion(bars, ctx: Context, n=20, k=2.0):
     return nb.zscore_reversion_nb(ctx.close, ctx.sma(n), ctx.std(n), float(k), *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="ts_momentum", group="baseline", _builtin=True,
     params={"lookback": Param(60, 5, 1440)},
     warmup=lambda p: p["lookback"],
@@ -45,7 +45,7 @@ def ts_momentum(bars, ctx: Context, lookback=60):
     return nb.ts_momentum_nb(ctx.close, int(lookback), *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="donchian_breakout", group="baseline", _builtin=True, stateful=True,
     params={"n": Param(20, 5, 400)},
     warmup=lambda p: p["n"] + 1,

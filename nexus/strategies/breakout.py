@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from nexus.strategies import breakout_nb as nb
 from nexus.strategies.context import Context
-from nexus.strategies.registry import Param, register_strategy
+from nexus.strategies.registry import Param, strategy
 
 
-@register_strategy(
+@strategy(
     name="event_driven", group="event", _builtin=True,
     params={"n": Param(60, 20, 240), "k": Param(4.0, 2.0, 8.0), "z": Param(3.0, 1.0, 6.0), "hold": Param(15, 1, 120)},
     warmup=lambda p: p["n"] + p["hold"] + 2,
@@ -29,7 +29,7 @@ def event_driven(bars, ctx: Context, n=60, k=4.0, z=3.0, hold=15):
     return nb.event_driven_nb(ctx.returns(), ctx.sigma(n), ctx.vol_z(n), float(k), float(z), int(hold), *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="low_volume_node", group="breakout", _builtin=True,
     params={"window": Param(240, 60, 1440), "bin_bps": Param(10.0, 2.0, 50.0), "frac": Param(0.3, 0.05, 0.8)},
     warmup=lambda p: p["window"] + 1,
@@ -47,7 +47,7 @@ def low_volume_node(bars, ctx: Context, window=240, bin_bps=10.0, frac=0.3):
     return nb.low_volume_node_nb(bins, node, mean, float(frac), *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="absorption", group="breakout", _builtin=True,
     params={"n": Param(20, 10, 120), "z": Param(2.0, 1.0, 4.0), "range_frac": Param(0.6, 0.2, 1.0), "hold": Param(30, 5, 240)},
     warmup=lambda p: p["n"] + p["hold"] + 2,
@@ -64,7 +64,7 @@ def absorption(bars, ctx: Context, n=20, z=2.0, range_frac=0.6, hold=30):
     return nb.absorption_nb(ctx.high, ctx.low, ctx.close, ctx.vol_z(n), ctx.atr(n), float(z), float(range_frac), int(hold), *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="momentum_breakout", group="breakout", _builtin=True,
     params={"n": Param(20, 10, 200), "z": Param(2.0, 1.0, 4.0)},
     warmup=lambda p: p["n"],

@@ -46,9 +46,8 @@ def _targets(strategy: Any) -> list[tuple[str, Callable[[Bars], dict], StrategyS
 
 
 def _is_name(s: str) -> bool:
-    from nexus.strategies.registry import REGISTRY, _load_builtins
+    from nexus.strategies.registry import REGISTRY
 
-    _load_builtins()
     return s in REGISTRY
 
 

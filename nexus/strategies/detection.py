@@ -12,10 +12,10 @@ import numpy as np
 
 from nexus.strategies import detection_nb as nb
 from nexus.strategies.context import Context
-from nexus.strategies.registry import Param, register_strategy
+from nexus.strategies.registry import Param, strategy
 
 
-@register_strategy(
+@strategy(
     name="spoofing", group="detection", _builtin=True,
     params={"n": Param(20, 10, 120), "z": Param(1.0, 0.0, 4.0), "thr": Param(0.3, 0.1, 0.8)},
     warmup=lambda p: p["n"] + 1,
@@ -32,7 +32,7 @@ def spoofing(bars, ctx: Context, n=20, z=1.0, thr=0.3):
     return nb.spoofing_nb(ctx.open, ctx.close, ctx.delta(), ctx.volume, ctx.vol_z(n), float(thr), float(z), *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="iceberg", group="detection", _builtin=True,
     params={"m": Param(5, 2, 30), "n": Param(60, 20, 240), "vmult": Param(1.3, 1.0, 4.0),
             "range_k": Param(2.0, 0.5, 5.0), "thr": Param(0.1, 0.02, 0.5)},
@@ -52,7 +52,7 @@ def iceberg(bars, ctx: Context, m=5, n=60, vmult=1.3, range_k=2.0, thr=0.1):
                          ctx.vol_mean(n), ctx.atr(n), int(m), float(vmult), float(range_k), float(thr), *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="liquidation", group="detection", _builtin=True,
     params={"n": Param(60, 20, 240), "m": Param(5, 2, 20), "z": Param(2.5, 1.0, 5.0), "v_thr": Param(2.0, 1.0, 6.0)},
     warmup=lambda p: max(p["n"], p["m"]) + 2,
@@ -68,7 +68,7 @@ def liquidation(bars, ctx: Context, n=60, m=5, z=2.5, v_thr=2.0):
     return nb.liquidation_nb(ctx.close, ctx.atr(n), ctx.vol_z(n), int(m), float(z), float(v_thr), *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="liquidity_trap", group="detection", _builtin=True,
     params={"n": Param(60, 20, 240), "atr_n": Param(20, 10, 120), "k": Param(0.1, 0.0, 1.0)},
     warmup=lambda p: max(p["n"], p["atr_n"]) + 1,

@@ -10,10 +10,10 @@ from __future__ import annotations
 from nexus.strategies._roll_nb import autocorr1_nb
 from nexus.strategies import microstructure_nb as nb
 from nexus.strategies.context import Context
-from nexus.strategies.registry import Param, register_strategy
+from nexus.strategies.registry import Param, strategy
 
 
-@register_strategy(
+@strategy(
     name="market_microstructure", group="microstructure", _builtin=True,
     params={"n": Param(60, 20, 240), "k": Param(1.5, 0.5, 4.0), "ac_thr": Param(0.1, 0.02, 0.4)},
     warmup=lambda p: p["n"] + 2,
@@ -31,7 +31,7 @@ def market_microstructure(bars, ctx: Context, n=60, k=1.5, ac_thr=0.1):
     return nb.market_microstructure_nb(r, ac, ctx.sigma(n), float(k), float(ac_thr), *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="order_book_imbalance", group="microstructure", _builtin=True,
     params={"n": Param(10, 3, 60), "thr": Param(0.25, 0.05, 0.6)},
     warmup=lambda p: p["n"],
@@ -47,7 +47,7 @@ def order_book_imbalance(bars, ctx: Context, n=10, thr=0.25):
     return nb.order_book_imbalance_nb(ctx.delta_sum(n), ctx.vol_sum(n), float(thr), *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="liquidity_absorption", group="microstructure", _builtin=True,
     params={"m": Param(5, 2, 30), "n": Param(60, 20, 240), "thr": Param(0.15, 0.05, 0.6), "vmult": Param(1.2, 0.8, 3.0)},
     warmup=lambda p: max(p["m"] + 1, p["n"]),

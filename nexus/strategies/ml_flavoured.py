@@ -11,10 +11,10 @@ from __future__ import annotations
 from nexus.strategies._roll_nb import rextreme_nb
 from nexus.strategies import ml_nb as nb
 from nexus.strategies.context import Context
-from nexus.strategies.registry import Param, register_strategy
+from nexus.strategies.registry import Param, strategy
 
 
-@register_strategy(
+@strategy(
     name="momentum_ignition", group="ml", _builtin=True,
     params={"n": Param(60, 20, 240), "k": Param(3.0, 1.5, 8.0), "z": Param(2.0, 1.0, 6.0),
             "quiet": Param(10, 3, 60), "quiet_z": Param(1.5, 0.0, 3.0), "body": Param(0.6, 0.3, 0.95)},
@@ -35,7 +35,7 @@ def momentum_ignition(bars, ctx: Context, n=60, k=3.0, z=2.0, quiet=10, quiet_z=
                                    float(k), float(z), float(quiet_z), float(body), *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="volume_imbalance", group="ml", _builtin=True,
     params={"n": Param(20, 5, 240), "thr": Param(0.6, 0.2, 0.95), "w_v": Param(1.0, 0.0, 3.0),
             "w_d": Param(1.0, 0.0, 3.0), "w_r": Param(0.5, 0.0, 2.0)},

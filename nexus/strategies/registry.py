@@ -175,7 +175,7 @@ REGISTRY: dict[str, StrategySpec] = {}
 BASELINE_GROUP = "baseline"
 
 
-def register_strategy(
+def strategy(
     name: str | None = None,
     *,
     group: str = "user",
@@ -183,25 +183,20 @@ def register_strategy(
     warmup: int | Callable[..., int] = 0,
     description: str | None = None,
     stateful: bool = False,
-    replace: bool = False,
     _builtin: bool = False,
 ) -> Callable[[Callable], Callable]:
-    """Register ``fn(bars, **params) -> (signal, confidence)`` as a strategy.
+    """Describe ``fn(bars, **params) -> (signal, confidence)`` as a strategy without registering it.
 
-    ``params`` maps each parameter to ``Param(default, low, high)``, ``(default,
-    (low, high))`` or a plain default. ``warmup`` is a bar count or a function
-    of the resolved params (optionally also of the bar length in ns).
-    ``fn`` may take a ``ctx`` keyword to share series with the built-ins
-    (:class:`nexus.strategies.context.Context`). Returns a callable that runs
-    the strategy through the registry (validated, warm-up zeroed).
+    Returns a callable that runs the strategy (validated, warm-up zeroed) and
+    carries its :class:`StrategySpec` as ``.spec``; :func:`register` adds it to
+    the registry. The built-ins are described this way and registered from the
+    explicit list in :mod:`nexus.strategies.builtins`.
     """
 
     def deco(fn: Callable) -> Callable:
         key = name or fn.__name__
         if not isinstance(key, str) or not key.isidentifier():
             raise ConfigError(f"register_strategy: name must be an identifier, got {key!r}")
-        if key in REGISTRY and not replace:
-            raise ConfigError(f"register_strategy: {key!r} is already registered; pass replace=True to override it")
         if key in ("all", "nexus", "baselines"):
             raise ConfigError(f"register_strategy: {key!r} is a reserved selector name")
         plist = {k: _as_param(k, v, key) for k, v in (params or {}).items()}
@@ -216,7 +211,6 @@ def register_strategy(
             description=description or (doc.splitlines()[0] if doc else key),
             fn=fn, builtin=_builtin, stateful=stateful, wants_ctx="ctx" in sig.parameters,
         )
-        REGISTRY[key] = spec
 
         def run(bars: Bars, ctx: Any = None, **kw: Any) -> tuple[np.ndarray, np.ndarray]:
             return spec.compute(bars, kw, ctx=ctx)
@@ -226,6 +220,36 @@ def register_strategy(
         run.__doc__ = fn.__doc__
         run.__wrapped__ = fn
         run.spec = spec
+        return run
+
+    return deco
+
+
+def register(fn_or_spec: Callable | StrategySpec, *, replace: bool = False) -> None:
+    """Add a strategy described by :func:`strategy` (or its spec) to the registry."""
+    spec = fn_or_spec if isinstance(fn_or_spec, StrategySpec) else fn_or_spec.spec
+    if spec.name in REGISTRY and not replace:
+        raise ConfigError(f"register_strategy: {spec.name!r} is already registered; pass replace=True to override it")
+    REGISTRY[spec.name] = spec
+
+
+def register_strategy(name: str | None = None, *, replace: bool = False, **describe: Any) -> Callable[[Callable], Callable]:
+    """Register ``fn(bars, **params) -> (signal, confidence)`` as a strategy.
+
+    ``params`` maps each parameter to ``Param(default, low, high)``, ``(default,
+    (low, high))`` or a plain default. ``warmup`` is a bar count or a function
+    of the resolved params (optionally also of the bar length in ns).
+    ``fn`` may take a ``ctx`` keyword to share series with the built-ins
+    (:class:`nexus.strategies.context.Context`). Returns a callable that runs
+    the strategy through the registry (validated, warm-up zeroed). Keywords
+    as :func:`strategy`: ``group`` ("user"), ``params``, ``warmup`` (0),
+    ``description`` (the docstring's first line), ``stateful`` (False).
+    """
+    make = strategy(name, **describe)
+
+    def deco(fn: Callable) -> Callable:
+        run = make(fn)
+        register(run, replace=replace)
         return run
 
     return deco
@@ -249,7 +273,6 @@ def get_spec(name_or_fn: str | Callable) -> StrategySpec:
     if isinstance(spec, StrategySpec):
         return spec
     if isinstance(name_or_fn, str):
-        _load_builtins()
         if name_or_fn in REGISTRY:
             return REGISTRY[name_or_fn]
         raise ConfigError(f"unknown strategy {name_or_fn!r}; known: {', '.join(sorted(REGISTRY))}")
@@ -258,14 +281,12 @@ def get_spec(name_or_fn: str | Callable) -> StrategySpec:
 
 def nexus_names() -> list[str]:
     """The twenty NEXUS strategies, in registry order."""
-    _load_builtins()
     return [k for k, s in REGISTRY.items() if s.builtin and s.group != BASELINE_GROUP]
 
 
 def select(strategies: str | list[str] | tuple[str, ...] = "all") -> list[str]:
     """Names from a selector: "all" (every strategy but the baselines), "nexus" (the twenty),
     "baselines", a group name, a strategy name, or a list of these."""
-    _load_builtins()
     items = [strategies] if isinstance(strategies, str) else list(strategies)
     groups = {s.group for s in REGISTRY.values()}
     out: list[str] = []
@@ -289,8 +310,3 @@ def select(strategies: str | list[str] | tuple[str, ...] = "all") -> list[str]:
     if not out:
         raise ConfigError(f"strategy selection {strategies!r} is empty")
     return out
-
-
-def _load_builtins() -> None:
-    # importing the group modules runs their @register_strategy decorators
-    from nexus.strategies import builtins  # noqa: F401

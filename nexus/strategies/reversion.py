@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from nexus.strategies import reversion_nb as nb
 from nexus.strategies.context import Context
-from nexus.strategies.registry import Param, register_strategy
+from nexus.strategies.registry import Param, strategy
 
 
-@register_strategy(
+@strategy(
     name="vwap_reversion", group="reversion", _builtin=True,
     params={"n": Param(60, 20, 480), "atr_n": Param(60, 10, 240), "k": Param(3.0, 0.5, 6.0)},
     warmup=lambda p: max(p["n"], p["atr_n"] + 1),
@@ -28,7 +28,7 @@ def vwap_reversion(bars, ctx: Context, n=60, atr_n=60, k=3.0):
     return nb.vwap_reversion_nb(ctx.close, vwap, ctx.atr(atr_n), float(k), *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="stop_run", group="reversion", _builtin=True,
     params={"n": Param(60, 20, 480), "atr_n": Param(20, 10, 120), "tol": Param(0.5, 0.1, 2.0), "near": Param(1.0, 0.2, 3.0)},
     warmup=lambda p: max(2 * (p["n"] // 2), p["atr_n"]) + 1,

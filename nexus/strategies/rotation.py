@@ -11,7 +11,7 @@ import math
 
 from nexus.strategies import rotation_nb as nb
 from nexus.strategies.context import Context
-from nexus.strategies.registry import Param, register_strategy
+from nexus.strategies.registry import Param, strategy
 
 MINUTE_NS = 60_000_000_000
 
@@ -20,7 +20,7 @@ def _od_warmup(p, base_ns):
     return math.ceil(p["session_minutes"] * MINUTE_NS / base_ns) + p["atr_n"] + 1
 
 
-@register_strategy(
+@strategy(
     name="open_drive", group="rotation", _builtin=True,
     params={"session_minutes": Param(1440, 60, 1440), "open_minutes": Param(30, 5, 240),
             "k": Param(0.7, 0.2, 3.0), "atr_n": Param(20, 10, 120)},
@@ -45,7 +45,7 @@ def open_drive(bars, ctx: Context, session_minutes=1440, open_minutes=30, k=0.7,
                             int(session_minutes) * MINUTE_NS, int(open_minutes) * MINUTE_NS, float(k), *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="profile_rotation", group="rotation", _builtin=True,
     params={"window": Param(240, 60, 1440), "bin_bps": Param(10.0, 2.0, 50.0), "va_frac": Param(0.7, 0.5, 0.9)},
     warmup=lambda p: p["window"] + 1,

@@ -11,7 +11,7 @@ import math
 
 from nexus.strategies import technical_nb as nb
 from nexus.strategies.context import Context
-from nexus.strategies.registry import Param, register_strategy
+from nexus.strategies.registry import Param, strategy
 
 FIVE_MIN_NS = 300_000_000_000
 HOUR_NS = 3_600_000_000_000
@@ -22,7 +22,7 @@ def _mtf_warmup(p, base_ns):
     return max(htf_bars, math.ceil((p["k5"] + 1) * FIVE_MIN_NS / base_ns), p["n"] + 1)
 
 
-@register_strategy(
+@strategy(
     name="mtf_alignment", group="technical", _builtin=True,
     params={"n": Param(20, 5, 120), "k5": Param(12, 3, 48), "k60": Param(6, 2, 24)},
     warmup=_mtf_warmup,
@@ -43,7 +43,7 @@ def mtf_alignment(bars, ctx: Context, n=20, k5=12, k60=6):
     return nb.mtf_alignment_nb(ctx.close, ctx.sma(n), ctx.atr(n), dev5, dev60, *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="cumulative_delta", group="technical", _builtin=True,
     params={"n": Param(60, 10, 480), "thr": Param(2.0, 0.5, 5.0)},
     warmup=lambda p: p["n"] + 1,
@@ -60,7 +60,7 @@ def cumulative_delta(bars, ctx: Context, n=60, thr=2.0):
     return nb.cumulative_delta_nb(ctx.close, ctx.sma(n), ctx.delta_sum(n), dstd, int(n), float(thr), *ctx.outputs())
 
 
-@register_strategy(
+@strategy(
     name="delta_divergence", group="technical", _builtin=True,
     params={"n": Param(30, 10, 240)},
     warmup=lambda p: p["n"] + 1,

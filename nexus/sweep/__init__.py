@@ -10,7 +10,3 @@ from nexus.sweep.runner import METRICS, sweep
 from nexus.sweep.walkforward import WalkForwardResult, make_windows, walk_forward
 
 __all__ = ["sweep", "walk_forward", "expand_grid", "auto_chunk_columns", "make_windows", "SweepResult", "WalkForwardResult", "METRICS"]
-
-from nexus._callable import make_callable as _make_callable  # noqa: E402
-
-_make_callable(__name__)

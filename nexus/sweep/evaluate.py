@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from nexus.data.bars import Bars
-from nexus.data.timeframes import NS_PER_DAY
+from nexus.metrics.returns import daily_returns
 from nexus.errors import ConfigError
 
 
@@ -39,24 +39,15 @@ def _first(out: Any) -> np.ndarray:
     return out[0] if isinstance(out, tuple) else out
 
 
-def daily_returns(value: np.ndarray, ts: np.ndarray, init_cash: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Compound per-bar equity [n, k] into UTC-day returns [days, k]; returns (day_ts, returns)."""
-    day = ts // NS_PER_DAY
-    last = np.flatnonzero(np.r_[day[1:] != day[:-1], True])
-    v = value[last]
-    prev = np.vstack([np.broadcast_to(np.asarray(init_cash, dtype=np.float64), (1, v.shape[1])), v[:-1]])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.where(prev != 0, v / prev - 1.0, 0.0)
-    return day[last] * NS_PER_DAY, r
-
-
 def value_stats(value: np.ndarray, ts: np.ndarray, init_cash: float, year_days: float | None) -> dict[str, np.ndarray]:
     """Return and drawdown statistics per column (the definitions of :mod:`nexus.metrics.returns`)."""
-    from nexus.metrics.returns import resolve_basis, return_stats
+    from nexus.metrics.returns import BASIS_KEYS, resolve_basis, return_stats
 
-    ends, ppy, label = resolve_basis(value.shape[0], ts, None, "daily", year_days, None)
+    ends, ppy, basis = resolve_basis(value.shape[0], ts, None, "daily", year_days, None)
     init = np.full(value.shape[1], float(init_cash))
-    return return_stats(value, init, ends, ppy, label)
+    out = return_stats(value, init, ends, ppy)
+    out[BASIS_KEYS[basis]] = np.full(value.shape[1], ppy)
+    return out
 
 
 @dataclass

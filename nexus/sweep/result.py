@@ -29,7 +29,7 @@ class SweepResult:
 
     @property
     def metric_key(self) -> str:
-        """The statistics column the table is sorted by, e.g. 'Sharpe Ratio (365d)'."""
+        """The statistics column the table is sorted by, e.g. 'Sharpe Ratio'."""
         return self.meta.get("metric_key", self.metric)
 
     @property

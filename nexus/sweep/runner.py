@@ -21,7 +21,7 @@ from nexus.sweep.evaluate import ChunkEvaluator, bars_to_data
 from nexus.sweep.grid import auto_chunk_columns, chunks, expand_grid
 from nexus.sweep.result import SweepResult
 
-# short metric name -> prefix of the statistics key (keys carry units and basis, e.g. 'Sharpe Ratio (365d)');
+# short metric name -> statistics key (keys carry units; the basis is its own column);
 # every one of them is "higher is better" (drawdowns are negative percentages)
 METRICS = {
     "sharpe": "Sharpe Ratio",
@@ -34,11 +34,9 @@ METRICS = {
 
 
 def metric_key(columns, metric: str) -> str:
-    """The table column that holds ``metric`` (e.g. 'sharpe' -> 'Sharpe Ratio (365d)')."""
-    prefix = METRICS[metric]
-    for c in columns:
-        if str(c).startswith(prefix):
-            return str(c)
+    """The table column that holds ``metric`` (e.g. 'sharpe' -> 'Sharpe Ratio')."""
+    if METRICS[metric] in columns:
+        return METRICS[metric]
     raise ConfigError(f"no statistics column for metric {metric!r}")
 
 

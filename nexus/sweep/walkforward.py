@@ -117,9 +117,9 @@ def walk_forward(
     daily = np.concatenate(rets)
     idx = ns_to_datetime_index(np.concatenate(days)) if all(d is not None for d in days) else pd.RangeIndex(daily.size)
     oos_returns = pd.Series(daily, index=idx, name="oos_return")
-    from nexus.metrics import stats_from_returns
+    from nexus.metrics import stats as return_stats
 
-    stats = stats_from_returns(oos_returns, year_days=year_days)
+    stats = return_stats(oos_returns, year_days=year_days)
     stats["End Value"] = cash
     stats["Windows"] = len(wins)
     return WalkForwardResult(windows=table, oos_returns=oos_returns, stats=stats, metric=metric,

@@ -135,7 +135,8 @@ def breakdown(bars, params: list[dict]) -> dict[str, float]:
     """Seconds spent in signals, the simulator and the statistics for one chunk of all columns."""
     import nexus as nx
     from nexus.strategies import signal_columns
-    from nexus.sweep.evaluate import daily_returns, value_stats
+    from nexus.metrics import daily_returns
+    from nexus.sweep.evaluate import value_stats
 
     t0 = time.perf_counter()
     sig = signal_columns(bars, "sma_crossover", params)

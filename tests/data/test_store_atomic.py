@@ -16,6 +16,7 @@ import pytest
 from nexus.data import store as store_mod
 from nexus.data import store_meta
 from nexus.data.store import BarStore
+from nexus.io import atomic
 from tests.data.test_store import assert_bars_equal, monthly_days
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +50,7 @@ def filled(tmp_path):
 
 def test_exception_between_partition_files_keeps_old_data(filled, monkeypatch):
     snap = _snapshot(filled)
-    real = store_mod.atomic_write_bytes
+    real = store_mod.write_atomic
     calls = []
 
     def failing(path, data, fsync=True):
@@ -58,7 +59,7 @@ def test_exception_between_partition_files_keeps_old_data(filled, monkeypatch):
             raise OSError(28, "No space left on device")
         return real(path, data, fsync=fsync)
 
-    monkeypatch.setattr(store_mod, "atomic_write_bytes", failing)
+    monkeypatch.setattr(store_mod, "write_atomic", failing)
     with pytest.raises(OSError, match="No space left"):
         filled.write(_new_data(snap[0]), overwrite=True)
     _assert_unchanged(filled, snap)
@@ -66,7 +67,7 @@ def test_exception_between_partition_files_keeps_old_data(filled, monkeypatch):
     assert not list(folder.glob(".tmp-*"))
     orphans = set(p.name for p in folder.glob("*.parquet")) - {p["file"] for p in json.loads(snap[2])["partitions"]}
     assert len(orphans) == 2  # written before the failure, never referenced
-    monkeypatch.setattr(store_mod, "atomic_write_bytes", real)
+    monkeypatch.setattr(store_mod, "write_atomic", real)
     filled.write(_new_data(snap[0]), overwrite=True)  # the next write collects them
     live = {p.file for p in store_meta.load_manifest(folder).partitions}
     assert set(p.name for p in folder.glob("*.parquet")) == live
@@ -93,10 +94,10 @@ def test_exception_at_manifest_rename_keeps_old_data_and_no_temp(filled, monkeyp
             raise OSError(5, "I/O error")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(store_meta.os, "replace", replace)
+    monkeypatch.setattr(atomic.os, "replace", replace)
     with pytest.raises(OSError, match="I/O error"):
         filled.write(_new_data(snap[0]), overwrite=True)
-    monkeypatch.setattr(store_meta.os, "replace", real_replace)
+    monkeypatch.setattr(atomic.os, "replace", real_replace)
     _assert_unchanged(filled, snap)
     assert not list((filled.root / "BTCUSDT" / "1m").glob(".tmp-*"))
 
@@ -107,7 +108,7 @@ CHILD = textwrap.dedent(
     from nexus.data import store as S
     from tests.data.test_store import monthly_days
     root, mode = sys.argv[1], sys.argv[2]
-    real = S.atomic_write_bytes
+    real = S.write_atomic
     calls = [0]
 
     def hanging(path, data, fsync=True):
@@ -123,7 +124,7 @@ CHILD = textwrap.dedent(
         return real(path, data, fsync=fsync)
 
     if mode == "hook":
-        S.atomic_write_bytes = hanging
+        S.write_atomic = hanging
     new = monthly_days(13, seed=99)
     print("START", flush=True)
     S.BarStore(root, fsync=False).write(new, overwrite=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nexus as nx
-import nexus.mqscore as mq
+from nexus.mqscore import api as mq
 from nexus.data.bars import Bars
 from nexus.errors import ConfigError, ValidationError
 from tests.conftest import make_bars

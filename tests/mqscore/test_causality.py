@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-import nexus.mqscore as mq
+from nexus.mqscore import api as mq
 from nexus.lookahead import check_causal, check_warmup
 from tests.conftest import make_bars
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import nexus.mqscore as mq
+from nexus.mqscore import api as mq
 from nexus.mqscore.config import GRADE_FLOORS
 from tests.conftest import make_bars
 from tests.mqscore.reference import reference_components, reference_dims, reference_regime

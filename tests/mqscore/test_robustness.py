@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-import nexus.mqscore as mq
+from nexus.mqscore import api as mq
 from nexus.data.bars import Bars
 from tests.conftest import make_bars
 from tests.mqscore.reference import reference_components

@@ -22,8 +22,14 @@ def _cfg(root, **kw):
     return cfg
 
 
-def test_public_names():
-    assert nx.backtest is backtest and nx.BacktestConfig.__name__ == "BacktestConfig"
+def test_public_names(monkeypatch):
+    import nexus.pipeline.runner as runner
+
+    seen = {}
+    monkeypatch.setattr(runner, "backtest", lambda config, **kw: seen.update(config=config, **kw) or "result")
+    assert nx.backtest("my.toml", overrides=["run.seed=1"]) == "result"
+    assert seen == {"config": "my.toml", "overrides": ["run.seed=1"]}
+    assert nx.BacktestConfig.__name__ == "BacktestConfig"
 
 
 def test_user_layer_replaces_risk_and_its_reasons_are_counted(small_store):

@@ -35,8 +35,8 @@ def test_pandas_and_polars_inputs_give_the_same_result():
     np.testing.assert_array_equal(base.value, plf.value)
     assert pdf.ts is not None and pdf.ts[0] == b.ts[0]
     # 400 minutes of a Monday: no weekend bar, so the default basis is 252 days; crypto users can force 365
-    assert "Sharpe Ratio (252d)" in pdf.stats().index
-    assert "Sharpe Ratio (365d)" in pdf.stats(year_days=365).index
+    assert pdf.stats()["Annualisation [days/year]"] == 252 and "Sharpe Ratio" in pdf.stats().index
+    assert pdf.stats(year_days=365)["Annualisation [days/year]"] == 365
     assert isinstance(pdf.wrap(pdf.value), pd.Series)
 
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import nexus as nx
-from nexus.sweep.evaluate import daily_returns
+from nexus.metrics import daily_returns
 from nexus.sweep.grid import chunks, expand_grid
 from nexus.sweep.walkforward import make_windows, walk_forward
 from tests.conftest import make_bars
