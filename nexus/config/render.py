@@ -99,9 +99,10 @@ def _markers(schema: Schema) -> tuple[str, str]:
 def sync_doc(text: str, schemas: tuple[Schema, ...] | None = None) -> str:
     """``text`` with the table between each schema's markers regenerated (text without markers is unchanged)."""
     if schemas is None:
-        from nexus.config import SCHEMAS
+        from nexus.config.backtest import BACKTEST
+        from nexus.config.sweep import SWEEP
 
-        schemas = tuple(SCHEMAS.values())
+        schemas = (BACKTEST, SWEEP)
     for schema in schemas:
         begin, end = _markers(schema)
         if begin in text and end in text:
