@@ -40,6 +40,7 @@ _API: dict[str, str] = {
     "build_features": "nexus.models",
     "Portfolio": "nexus.portfolio",
     "stats": "nexus.metrics",
+    "stylized_facts": "nexus.metrics.stylized",
     "backtest": "nexus.pipeline",
     "BacktestConfig": "nexus.pipeline",
     "BacktestResult": "nexus.pipeline",

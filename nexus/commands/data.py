@@ -5,6 +5,7 @@
     nexus data validate PATH|SYMBOL/TIMEFRAME [--timeframe 1m] [--tz UTC] [--ts-unit ms]
     nexus data verify
     nexus data delete SYMBOL/TIMEFRAME
+    nexus data facts [SYMBOL/TIMEFRAME ...] [--plot out.png] [--json]   (nexus.commands.facts)
 
 The sources area adds ``download``, ``import-binance`` and ``import-csv``
 through ``nexus.commands.data_sources.register`` when that module exists.
@@ -62,6 +63,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     if data_sources is not None:
         data_sources.register(sub)
+    from nexus.commands import facts as _facts  # stylized facts of stored series (market area)
+
+    _facts.register(sub)
 
 
 def _help(parser: argparse.ArgumentParser) -> int:

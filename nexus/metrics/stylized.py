@@ -7,6 +7,10 @@ prints bounce so a bar opens away from the previous close, and volume rises
 with the size of the move. :func:`stylized_facts` measures each on one series
 and gives a one-line verdict per fact against the bands of a real market.
 
+Lags the series is too short for (fewer than four times the lag plus 20
+returns) are skipped and listed in ``figures["skipped_lags"]``; a series too
+short even for the shortest lag is refused with a one-line ``DataError``.
+
 Returns are log returns on an *analysis clock*: one hour for bars of one hour
 or less (the last close in each clock hour), the bar itself for longer bars.
 Momentum at lookback ``L``: hold ``sign(log C_t - log C_{t-L})`` for the next
@@ -19,7 +23,8 @@ negative. The same rules at ``L`` minutes run on one-minute bars.
 >>> n = 60 * 24 * 60
 >>> ts = np.arange(n, dtype=np.int64) * 60_000_000_000
 >>> close = 100 * np.exp(np.cumsum(rng.normal(0, 1e-3, n)))
->>> f = facts_from_arrays(ts, close, close, np.ones(n), timeframe_ns=60_000_000_000, name="rw")
+>>> open_ = np.r_[close[0], close[:-1]]  # every bar opens at the previous close
+>>> f = facts_from_arrays(ts, open_, close, np.ones(n), timeframe_ns=60_000_000_000, name="rw")
 >>> abs(f.figures["acf_r"]["1"]) < 0.05, f.figures["open_ne_prev_close"]
 (True, 0.0)
 """
@@ -178,13 +183,21 @@ def _lags_on_clock(hours: Sequence[int], clock_ns: int) -> list[tuple[str, int]]
     return out
 
 
-def _check(name: str, n_returns: int, lag: int, what: str) -> None:
-    # an autocorrelation or a rule needs many more points than its lag to mean anything
-    if n_returns < 10 * lag + 20:
+def _fits(n_returns: int, lag: int) -> bool:
+    # an autocorrelation or a rule needs several times its lag in points to mean anything
+    return n_returns >= 4 * lag + 20
+
+
+def _usable(name: str, n_returns: int, lags: list[tuple[str, int]], unit: str, skipped: list[str]) -> list[tuple[str, int]]:
+    """Lags the series is long enough for; the shortest must fit (else a one-line error), longer ones are skipped."""
+    if lags and not _fits(n_returns, lags[0][1]):
         raise DataError(
-            f"{name}: series too short for {what} ({n_returns} returns, at least {10 * lag + 20} needed); "
-            "use a longer span or a shorter timeframe"
+            f"{name}: series too short for a lag of {lags[0][0]} {unit} ({n_returns} returns, at least "
+            f"{4 * lags[0][1] + 20} needed); use a longer span or a shorter timeframe"
         )
+    keep = [(k, lag) for k, lag in lags if _fits(n_returns, lag)]
+    skipped += [f"{k}{unit[0]}" for k, lag in lags if not _fits(n_returns, lag)]
+    return keep
 
 
 def facts_from_arrays(
@@ -216,11 +229,10 @@ def facts_from_arrays(
     span_ns = max(int(ts[-1] - ts[0]) + int(timeframe_ns), 1)
     years = span_ns / NS_YEAR
     ppy = r.shape[0] / years
-    acf_r_lags = _lags_on_clock(ACF_R_LAGS_H, clock_ns)
-    abs_lags = _lags_on_clock(ACF_ABS_LAGS_H, clock_ns)
-    mom_lags = _lags_on_clock(MOMENTUM_LAGS_H, clock_ns)
-    longest = max(lag for _, lag in acf_r_lags + abs_lags + mom_lags)
-    _check(name, r.shape[0], longest, f"a lag of {longest} {'hours' if clock_ns == NS_HOUR else 'bars'}")
+    skipped: list[str] = []
+    acf_r_lags = _usable(name, r.shape[0], _lags_on_clock(ACF_R_LAGS_H, clock_ns), "hours", skipped)
+    abs_lags = _usable(name, r.shape[0], _lags_on_clock(ACF_ABS_LAGS_H, clock_ns), "hours", skipped)
+    mom_lags = _usable(name, r.shape[0], _lags_on_clock(MOMENTUM_LAGS_H, clock_ns), "hours", skipped)
     ar = np.abs(r)
     figures: dict[str, Any] = {
         "bars": int(n),
@@ -239,9 +251,10 @@ def facts_from_arrays(
     one_minute = int(timeframe_ns) == NS_MINUTE
     if one_minute:
         bppy = base_r.shape[0] / years
-        _check(name, base_r.shape[0], max(MOMENTUM_LAGS_MIN), f"a lag of {max(MOMENTUM_LAGS_MIN)} minutes")
-        figures["momentum_sharpe_1m"] = {str(L): momentum_sharpe(np.log(close), L, bppy) for L in MOMENTUM_LAGS_MIN}
+        lags_1m = _usable(name, base_r.shape[0], [(str(L), L) for L in MOMENTUM_LAGS_MIN], "minutes", skipped)
+        figures["momentum_sharpe_1m"] = {k: momentum_sharpe(np.log(close), L, bppy) for k, L in lags_1m}
         figures["reversal_sharpe_1m"] = {k: -v for k, v in figures["momentum_sharpe_1m"].items()}
+    figures["skipped_lags"] = skipped
     figures["acf_r_base_1"] = float(acf(base_r, [1])[0])
     figures["open_ne_prev_close"] = float(np.mean(open_[1:] != close[:-1]))
     vol_ok = volume[1:] > 0
@@ -306,8 +319,8 @@ def stylized_facts(bars, *, name: str | None = None) -> StylizedFacts:
     >>> from nexus.data.sources.synth import generate
     >>> bars, _ = generate("BTCUSDT", "1m", n=20_000)
     >>> f = stylized_facts(bars)
-    >>> sorted(f.figures["momentum_sharpe"])
-    ['24', '6']
+    >>> sorted(f.figures["momentum_sharpe"]), f.figures["skipped_lags"]
+    (['24', '6', '72'], ['168h', '168h'])
     """
     from nexus.data.timeframes import timeframe_ns
 

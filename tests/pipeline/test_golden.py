@@ -18,11 +18,11 @@ from tests.pipeline.conftest import small_config
 
 GOLDEN = {
     # book: (trades, orders, final value, sharpe)
-    "main": (33, 111, 10902154.758108346, 9.364718344210187),
+    "main": (16, 45, 9790360.682373177, -16.015626721826017),
     "NQ-1h": (0, 0, 10000000.0, float("nan")),
     "NQ-1d": (0, 0, 10000000.0, float("nan")),
 }
-GOLDEN_FUNNEL = {"bars seen": 14850, "1 quality": 10195, "2 signals": 8983, "3 meta": 8905, "4 aggregate": 6850, "5 governance": 5961, "6 risk": 5863, "7 sizing": 5863, "8 accepted by book": 83, "orders": 111, "trades": 33}
+GOLDEN_FUNNEL = {"bars seen": 14850, "1 quality": 9434, "2 signals": 7634, "3 meta": 7592, "4 aggregate": 5864, "5 governance": 4805, "6 risk": 4775, "7 sizing": 4775, "8 accepted by book": 36, "orders": 45, "trades": 16}
 
 
 @pytest.fixture(scope="module")

@@ -62,7 +62,7 @@ def market_path_nb(n, seed, pi_cum, back_cum, phis, sds, df):
 
 
 @njit(cache=True)
-def symbol_path_nb(seed, p, regime, mlogvol, zm, vol_season, volume_season, gap_sd, drift, vol_mult, volume_mult):
+def symbol_path_nb(seed, p, regime, mlogvol, zm, vol_season, volume_season, gap_sd, drift, vol_mult, volume_mult, flow):
     """One instrument's bars from the shared market state (inputs indexed backwards, outputs forwards).
 
     The mid price follows r = drift[regime] * sigma + kappa * (log mid - log anchor) + sigma_t * eps + gap
@@ -74,7 +74,9 @@ def symbol_path_nb(seed, p, regime, mlogvol, zm, vol_season, volume_season, gap_
     independently per print (bid/ask bounce that does not make the mid predictable). The half-spread
     widens with volatility and narrows with liquidity (never below half a tick).
     Wicks extend past the body by half-normal multiples of sigma_t; volume scales with the same
-    volatility factors, the season, the regime and |eps|; the taker-buy share leans with eps.
+    volatility factors, the season, the regime and |eps|; the taker-buy share leans with eps and,
+    persistently, with the regime's ``flow`` (buyers press in trend_up, sellers in trend_down: the
+    regime shows in the order flow while the price stays a near-martingale).
     ``gap_sd`` (per bar, forwards) is the sd of a jump between the previous close and this
     bar's open (NQ: the first bar after the daily break or the weekend; 0 elsewhere).
     Returns open, high, low, close, volume, taker-buy share, trades (float), relative
@@ -146,7 +148,7 @@ def symbol_path_nb(seed, p, regime, mlogvol, zm, vol_season, volume_season, gap_
         vol = p[P_VBASE] * volume_season[i] * volume_mult[s] * np.exp(0.8 * (lv - var_corr) + 0.45 * vn - 0.10125)
         vol *= 0.6 + 0.4 * abs(eps)
         v_out[i] = vol
-        share = 0.5 + 0.25 * np.tanh(0.7 * eps) + 0.05 * tn
+        share = 0.5 + 0.25 * np.tanh(0.7 * eps) + flow[s] + 0.05 * tn
         share_out[i] = min(0.98, max(0.02, share))
         trades_out[i] = vol / p[P_TRADE_SIZE] * np.exp(0.25 * tr)
         lc = lo_prev
