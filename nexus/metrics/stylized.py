@@ -9,10 +9,12 @@ and gives a one-line verdict per fact against the bands of a real market.
 
 Lags the series is too short for (fewer than four times the lag plus 20
 returns) are skipped and listed in ``figures["skipped_lags"]``; a series too
-short even for the shortest lag is refused with a one-line ``DataError``.
+short for the day-scale lag (24 hours; 1 day on daily bars) is refused with a
+one-line ``DataError``.
 
 Returns are log returns on an *analysis clock*: one hour for bars of one hour
-or less (the last close in each clock hour), the bar itself for longer bars.
+or less (the last close in each clock hour), the bar itself for longer bars;
+lags are in hours on an hourly clock and in bars (days) on a daily one.
 Momentum at lookback ``L``: hold ``sign(log C_t - log C_{t-L})`` for the next
 clock period; the Sharpe (no costs, annualised with the series' own periods
 per year) of that rule and of its mirror, reversal, whose Sharpe is the
@@ -49,6 +51,11 @@ ACF_ABS_LAGS_H = (1, 6, 24, 72, 168)
 MOMENTUM_LAGS_H = (6, 24, 72, 168)
 MOMENTUM_LAGS_MIN = (5, 15, 60)
 ACF_PLOT_LAGS = 200
+# daily (or longer) bars: the same facts with lags in days
+ACF_R_LAGS_D = (1, 2, 5, 20)
+ACF_ABS_LAGS_D = (1, 5, 20, 60)
+MOMENTUM_LAGS_D = (5, 20, 60, 120)
+NS_DAY = 24 * NS_HOUR
 
 # bands of a real market (issue 14, point 1); annual volatility bands per symbol family
 BANDS: dict[str, tuple[float, float]] = {
@@ -173,10 +180,10 @@ def clock_index(ts: np.ndarray, timeframe_ns: int, clock_ns: int) -> np.ndarray:
     return np.flatnonzero(np.r_[bucket[1:] != bucket[:-1], True])
 
 
-def _lags_on_clock(hours: Sequence[int], clock_ns: int) -> list[tuple[str, int]]:
+def _lags_on_clock(lags: Sequence[int], clock_ns: int, unit_ns: int = NS_HOUR) -> list[tuple[str, int]]:
     out, seen = [], set()
-    for h in hours:
-        lag = int(round(h * NS_HOUR / clock_ns))
+    for h in lags:
+        lag = int(round(h * unit_ns / clock_ns))
         if lag >= 1 and lag not in seen:
             seen.add(lag)
             out.append((str(h), lag))
@@ -188,12 +195,12 @@ def _fits(n_returns: int, lag: int) -> bool:
     return n_returns >= 4 * lag + 20
 
 
-def _usable(name: str, n_returns: int, lags: list[tuple[str, int]], unit: str, skipped: list[str]) -> list[tuple[str, int]]:
-    """Lags the series is long enough for; the shortest must fit (else a one-line error), longer ones are skipped."""
-    if lags and not _fits(n_returns, lags[0][1]):
+def _usable(name: str, n_returns: int, lags: list[tuple[str, int]], unit: str, skipped: list[str], need: int = 0) -> list[tuple[str, int]]:
+    """Lags the series is long enough for; ``lags[need]`` must fit (else a one-line error), longer ones are skipped."""
+    if len(lags) > need and not _fits(n_returns, lags[need][1]):
         raise DataError(
-            f"{name}: series too short for a lag of {lags[0][0]} {unit} ({n_returns} returns, at least "
-            f"{4 * lags[0][1] + 20} needed); use a longer span or a shorter timeframe"
+            f"{name}: series too short for a lag of {lags[need][0]} {unit} ({n_returns} returns, at least "
+            f"{4 * lags[need][1] + 20} needed); use a longer span or a shorter timeframe"
         )
     keep = [(k, lag) for k, lag in lags if _fits(n_returns, lag)]
     skipped += [f"{k}{unit[0]}" for k, lag in lags if not _fits(n_returns, lag)]
@@ -230,14 +237,20 @@ def facts_from_arrays(
     years = span_ns / NS_YEAR
     ppy = r.shape[0] / years
     skipped: list[str] = []
-    acf_r_lags = _usable(name, r.shape[0], _lags_on_clock(ACF_R_LAGS_H, clock_ns), "hours", skipped)
-    abs_lags = _usable(name, r.shape[0], _lags_on_clock(ACF_ABS_LAGS_H, clock_ns), "hours", skipped)
-    mom_lags = _usable(name, r.shape[0], _lags_on_clock(MOMENTUM_LAGS_H, clock_ns), "hours", skipped)
+    daily = clock_ns >= NS_DAY
+    sets = (ACF_R_LAGS_D, ACF_ABS_LAGS_D, MOMENTUM_LAGS_D) if daily else (ACF_R_LAGS_H, ACF_ABS_LAGS_H, MOMENTUM_LAGS_H)
+    unit_ns, unit = (clock_ns, "days") if daily else (NS_HOUR, "hours")
+    # the day-scale volatility clustering (24 hours, or 1 day on daily bars) is the least a series must allow
+    need = (0, 0 if daily else ACF_ABS_LAGS_H.index(24), 0)
+    acf_r_lags, abs_lags, mom_lags = (
+        _usable(name, r.shape[0], _lags_on_clock(lags, clock_ns, unit_ns), unit, skipped, k) for lags, k in zip(sets, need)
+    )
     ar = np.abs(r)
     figures: dict[str, Any] = {
         "bars": int(n),
         "returns": int(r.shape[0]),
-        "clock": "1h" if clock_ns == NS_HOUR else f"{clock_ns // NS_MINUTE}min",
+        "clock": "1h" if clock_ns == NS_HOUR else ("1d" if clock_ns == NS_DAY else f"{clock_ns // NS_MINUTE}min"),
+        "lag_unit": "d" if daily else "h",
         "years": round(years, 4),
         "acf_r": {k: float(v) for (k, _), v in zip(acf_r_lags, acf(r, [lag for _, lag in acf_r_lags]))},
         "acf_abs_r": {k: float(v) for (k, _), v in zip(abs_lags, acf(ar, [lag for _, lag in abs_lags]))},
@@ -247,6 +260,8 @@ def facts_from_arrays(
         "momentum_sharpe": {k: momentum_sharpe(lc, lag, ppy) for k, lag in mom_lags},
     }
     figures["reversal_sharpe"] = {k: -v for k, v in figures["momentum_sharpe"].items()}
+    # an annualised Sharpe of a rule with no edge has a standard error of about 1 / sqrt(years)
+    figures["sharpe_se"] = 1.0 / math.sqrt(years)
     base_r = np.diff(np.log(close))
     one_minute = int(timeframe_ns) == NS_MINUTE
     if one_minute:
@@ -295,18 +310,21 @@ def _verdicts(f: dict[str, Any], symbol: str, one_minute: bool) -> list[Verdict]
         ok = bool(np.isfinite(value) and band[0] <= value <= band[1])
         out.append(Verdict(fact, float(value), band, ok, good if ok else bad))
 
+    u = f["lag_unit"]
+    mid, long = ("1", "20") if u == "d" else ("24", "168")
     if "1" in f["acf_r"]:
-        add("acf r lag 1h", f["acf_r"]["1"], BANDS["acf_r_1"], "returns nearly uncorrelated", "returns predictable from the last hour")
-    if "24" in f["acf_abs_r"]:
-        add("acf |r| lag 24h", f["acf_abs_r"]["24"], BANDS["acf_abs_24"], "volatility clusters", "volatility clustering unlike a real market")
-    if "168" in f["acf_abs_r"]:
-        add("acf |r| lag 168h", f["acf_abs_r"]["168"], BANDS["acf_abs_168"], "clustering decays slowly", "clustering dies out within a week")
+        add(f"acf r lag 1{u}", f["acf_r"]["1"], BANDS["acf_r_1"], "returns nearly uncorrelated", "returns predictable from the last one")
+    if mid in f["acf_abs_r"]:
+        add(f"acf |r| lag {mid}{u}", f["acf_abs_r"][mid], BANDS["acf_abs_24"], "volatility clusters", "volatility clustering unlike a real market")
+    if long in f["acf_abs_r"]:
+        add(f"acf |r| lag {long}{u}", f["acf_abs_r"][long], BANDS["acf_abs_168"], "clustering decays slowly", "clustering dies out too fast")
     add("excess kurtosis", f["excess_kurtosis"], BANDS["excess_kurtosis"], "fat tails", "tails unlike a real market")
     add("annual volatility", f["annual_volatility"], vol_band(symbol), "plausible level", "implausible level for this instrument")
     add("tail index (Hill)", f["tail_index"], BANDS["tail_index"], "power-law tail", "tail index unlike a real market")
-    for key, unit in (("momentum_sharpe", "h"), ("momentum_sharpe_1m", "min")):
+    for key, unit in (("momentum_sharpe", u), ("momentum_sharpe_1m", "min")):
         for lag, s in f.get(key, {}).items():
-            add(f"momentum/reversal L={lag}{unit}", abs(s), (0.0, BANDS["sharpe"][1]), "no free lunch", "a naive rule earns too much")
+            add(f"momentum/reversal L={lag}{unit}", abs(s), (0.0, BANDS["sharpe"][1]), "no free lunch",
+                f"a naive rule earns too much (standard error of a zero-edge Sharpe here: {f['sharpe_se']:.2f})")
     if one_minute:
         add("open != previous close", f["open_ne_prev_close"], BANDS["open_ne_prev_close"], "prints bounce", "opens copy the previous close")
         add("corr(volume, |r|)", f["volume_abs_r_corr"], BANDS["volume_abs_r_corr"], "volume follows the move", "volume ignores the move")

@@ -206,7 +206,7 @@ def test_realistic_price_levels(crypto, nq):
         assert lo < b.low.min() and b.high.max() < hi, (sym, b.low.min(), b.high.max())
     b1d = nq["1d"][0]
     # back-adjusted: the last stretch is the front contract near 20,000; earlier bars carry later roll spreads
-    assert 12_000 < b1d.low.min() and b1d.high.max() < 35_000
+    assert 10_000 < b1d.low.min() and b1d.high.max() < 50_000
     assert 15_000 < b1d.close[-1] < 25_000
 
 

@@ -102,9 +102,9 @@ def test_open_close_and_volume_facts():
 
 
 def test_bad_input_gets_one_line_errors():
-    ts, close = _walk(500)
-    with pytest.raises(DataError, match="too short.*lag of 1 hours") as e:
-        S.facts_from_arrays(ts, close, close, np.ones(500), timeframe_ns=MIN, name="BTCUSDT/1m")
+    ts, close = _walk(3_000)  # 50 hourly returns: too few for a 24-hour autocorrelation
+    with pytest.raises(DataError, match="too short.*lag of 24 hours.*49 returns, at least 116") as e:
+        S.facts_from_arrays(ts, close, close, np.ones(3_000), timeframe_ns=MIN, name="BTCUSDT/1m")
     assert "BTCUSDT/1m" in str(e.value) and "\n" not in str(e.value)
     n = 60 * 24 * 60
     ts, close = _walk(n)

@@ -143,12 +143,13 @@ NQ_MARKET = MarketModel(
     exits=_EXITS,
     drift=(0.0, 0.006, -0.006, 0.0, -0.015),
     flow=(0.0, 0.05, -0.05, 0.0, -0.04),
-    vol_mult=(0.7, 0.95, 1.15, 1.7, 2.8),
+    vol_mult=(0.7, 0.95, 1.15, 1.7, 2.4),
     volume_mult=(0.8, 1.05, 1.15, 1.5, 2.4),
-    half_lives=(15.0, 240.0, 7200.0),
-    sds=(0.25, 0.25, 0.30),
+    half_lives=(15.0, 240.0, 7200.0, 43200.0),
+    sds=(0.25, 0.2, 0.25, 0.3),
     idio_half_life=1440.0,
     idio_sd=0.0,
+    df=6.0,
 )
 
 MODELS: dict[str, SymbolModel] = {
@@ -157,7 +158,7 @@ MODELS: dict[str, SymbolModel] = {
     "BNBUSDT": SymbolModel(anchor=600.0, sigma=0.0008, rho=0.65, volume=250.0, trade_size=0.5, half_spread=0.00001),
     "SOLUSDT": SymbolModel(anchor=150.0, sigma=0.0012, rho=0.70, volume=2_500.0, trade_size=5.0, half_spread=0.000015),
     "XRPUSDT": SymbolModel(anchor=1.2, sigma=0.0011, rho=0.60, volume=400_000.0, trade_size=800.0, half_spread=0.000015),
-    "NQ": SymbolModel(anchor=20_000.0, sigma=0.0009, rho=1.0, volume=1_500.0, trade_size=1.6, level_sd=0.045),
+    "NQ": SymbolModel(anchor=20_000.0, sigma=0.0009, rho=1.0, volume=1_500.0, trade_size=1.6, level_sd=0.2),
 }
 
 
