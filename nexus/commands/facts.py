@@ -14,12 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 from pathlib import Path
 
+from nexus.data.contracts import is_contract
 from nexus.errors import ConfigError, UnknownSymbolError
-
-_CONTRACT = re.compile(r"^[A-Z0-9]+?[FGHJKMNQUVXZ]\d{2}$")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _series(store, names: list[str]) -> list[tuple[str, str]]:
     if not names:
-        out = [(s, tf) for s in store.symbols() if not _CONTRACT.match(s) for tf in store.timeframes(s)]
+        out = [(s, tf) for s in store.symbols() if not is_contract(s) for tf in store.timeframes(s)]
         if not out:
             raise UnknownSymbolError(f"store {store.root} holds no series; build it with `nexus data synth`")
         return out

@@ -88,6 +88,12 @@ def parse_contract(symbol: str) -> tuple[str, int, int]:
     return m.group(1), 2000 + int(m.group(3)), CODE_MONTHS[m.group(2)]
 
 
+def is_contract(symbol: str) -> bool:
+    """True for a single dated contract such as ``NQH25`` (its root's continuous series is the one to analyse)."""
+    m = _CONTRACT_RE.match(symbol)
+    return bool(m) and m.group(2) in CODE_MONTHS
+
+
 @dataclass(frozen=True)
 class RollCalendar:
     """Quarterly contracts of one root in expiry order, with the trading day each stops being the front."""
@@ -220,10 +226,11 @@ def store_view(store, root: str, timeframe: str, view: str = "difference") -> Co
     adjust = "none" if view == "front" else view
     if adjust not in ADJUSTMENTS:
         raise DataError(f"{root}/{timeframe}: unknown view {view!r}; use front, none, difference or ratio")
+    store.dataset_meta(root, timeframe)  # an unknown root or timeframe gets the store's one-line error
     rolls = store.read_aux(root, timeframe, "rolls") if "rolls" in store.aux_names(root, timeframe) else None
     if rolls is None:
         raise DataError(f"{root}/{timeframe}: the store holds no roll table (aux 'rolls'); build it with `nexus data synth`")
-    stored = [s for s in store.symbols() if s.startswith(root) and _CONTRACT_RE.match(s) and store.has(s, timeframe)]
+    stored = [s for s in store.symbols() if s.startswith(root) and is_contract(s) and parse_contract(s)[0] == root and store.has(s, timeframe)]
     if not stored:
         raise DataError(f"{root}/{timeframe}: no contracts such as {root}H25 in the store")
     first = min(store.read(s, timeframe).ts[0] for s in stored)
@@ -235,6 +242,6 @@ def store_view(store, root: str, timeframe: str, view: str = "difference") -> Co
 
 __all__ = [
     "MONTH_CODES", "ROLL_DAYS_BEFORE_EXPIRY", "ADJUSTMENTS", "expiry_date", "expiry_ns", "roll_date",
-    "contract_symbol", "parse_contract", "RollCalendar", "roll_calendar", "Continuous", "continuous",
+    "contract_symbol", "parse_contract", "is_contract", "RollCalendar", "roll_calendar", "Continuous", "continuous",
     "rolls_aux", "store_view",
 ]

@@ -135,7 +135,7 @@ def test_store_lists_contracts_and_serves_the_views(tmp_path, fam):
     assert "NQ" in syms and sum(1 for s in syms if s[2:3] in ("H", "M", "U", "Z")) >= 20
     assert "rolls" in store.aux_names("NQ", "1d")
     for view, want in (("difference", fam.bars["1d"]), ("front", fam.unadjusted["1d"])):
-        got = C.store_view(store, "NQ", "1d", view)
+        got = store.continuous("NQ", "1d", view)
         tail = got.bars[len(got.bars) - len(want):]
         np.testing.assert_array_equal(tail.ts, want.ts)
         np.testing.assert_allclose(tail.close[-300:], want.close[-300:], atol=1e-9)
@@ -151,8 +151,49 @@ def test_store_lists_contracts_and_serves_the_views(tmp_path, fam):
         C.store_view(store, "NQ", "1d", "panama")
 
 
+def test_rolls_command_lists_contracts_and_calendar(tmp_path, fam, capsys):
+    from nexus.cli import main
+    from nexus.data.store import BarStore
+
+    store = BarStore(tmp_path / "bars", fsync=False)
+    synth.build_default_store(store, symbols=["NQ"], scale=0.3, progress=False)
+    assert main(["--store", str(store.root), "data", "rolls", "NQ", "--timeframe", "1h"]) == 0
+    out = capsys.readouterr().out
+    rolls = store.read_aux("NQ", "1h", "rolls")
+    assert len(rolls["ts"]) >= 1
+    for spread in rolls["spread"]:
+        assert f"{spread:+.2f}" in out
+    assert "8 calendar days before" in out
+    assert main(["--store", str(store.root), "data", "rolls", "ES"]) == 2
+    assert "ES" in capsys.readouterr().err
+
+
 def test_doctests():
     import doctest
 
     result = doctest.testmod(C)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_real_contract_symbols_land_in_the_same_layout():
+    from nexus.data.sources.symbols import to_store_symbol
+
+    assert to_store_symbol("NQH25.CME") == "NQH25" and to_store_symbol("nqz26.cme") == "NQZ26"
+    assert to_store_symbol("NQ=F") == "NQ"
+    assert C.parse_contract(to_store_symbol("NQU25.CME")) == ("NQ", 2025, 9)
+
+
+def test_single_contracts_are_told_apart_from_series():
+    assert C.is_contract("NQH25") and C.is_contract("ESZ30")
+    assert not any(C.is_contract(s) for s in ("NQ", "BTCUSDT", "XRPUSDT", "NQF25", "NQ-PERP"))
+
+
+def test_training_reads_series_not_single_contracts(tmp_path):
+    from nexus.data.store import BarStore
+    from nexus.models.train import series_from_store
+
+    store = BarStore(tmp_path / "bars", fsync=False)
+    synth.build_default_store(store, symbols=["NQ"], scale=0.05, progress=False)
+    got = series_from_store(store)
+    assert {(s.bars.symbol, s.bars.timeframe) for s in got} == {("NQ", "5m"), ("NQ", "1h"), ("NQ", "1d")}
+    assert all(s.regimes is not None for s in got)
