@@ -47,3 +47,11 @@ def test_doctest():
 
     r = doctest.testmod(mod)
     assert r.attempted > 0 and r.failed == 0
+
+
+def test_quoted_slippage_is_causal():
+    from nexus.lookahead import check_causal
+
+    bars, _ = synth.generate("XRPUSDT", "1m", n=3_000, seed=1)
+    for price in ("next_open", "close"):
+        check_causal(lambda b: quoted_slippage(b, price=price), bars).raise_if_failed()

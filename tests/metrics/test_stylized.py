@@ -135,3 +135,14 @@ def test_facts_figure_renders(tmp_path):
     f = S.facts_from_arrays(ts, close, close, np.ones(n), timeframe_ns=MIN)
     p = save_facts_figure(f, tmp_path / "f.png")
     assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_doctests():
+    import doctest
+
+    import nexus.metrics.stylized as mod
+    import nexus.report.facts_figures as fig
+
+    for m in (mod, fig):
+        r = doctest.testmod(m)
+        assert r.attempted > 0 and r.failed == 0, m.__name__

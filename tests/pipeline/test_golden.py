@@ -18,11 +18,11 @@ from tests.pipeline.conftest import small_config
 
 GOLDEN = {
     # book: (trades, orders, final value, sharpe)
-    "main": (16, 45, 9790592.570539316, -15.97605727800339),
+    "main": (16, 53, 9764840.485932238, -15.662821778903094),
     "NQ-1h": (0, 0, 10000000.0, float("nan")),
     "NQ-1d": (0, 0, 10000000.0, float("nan")),
 }
-GOLDEN_FUNNEL = {"bars seen": 14850, "1 quality": 9412, "2 signals": 7581, "3 meta": 7540, "4 aggregate": 5837, "5 governance": 4801, "6 risk": 4771, "7 sizing": 4771, "8 accepted by book": 35, "orders": 45, "trades": 16}
+GOLDEN_FUNNEL = {"bars seen": 14850, "1 quality": 9550, "2 signals": 7512, "3 meta": 7471, "4 aggregate": 5712, "5 governance": 4596, "6 risk": 4562, "7 sizing": 4562, "8 accepted by book": 38, "orders": 53, "trades": 16}
 
 
 @pytest.fixture(scope="module")
