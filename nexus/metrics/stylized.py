@@ -144,6 +144,27 @@ def acf(x: np.ndarray, lags: Sequence[int]) -> np.ndarray:
     return out
 
 
+def acf_on_clock(x: np.ndarray, slots: np.ndarray, lags: Sequence[int]) -> np.ndarray:
+    """Autocorrelation pairing values whose clock slots are exactly ``lag`` apart (gaps, closed hours).
+
+    On a complete series (``slots`` consecutive) it equals :func:`acf`; with
+    gaps, the sum over the pairs that exist is scaled by ``(n - lag) / pairs``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    slots = np.asarray(slots, dtype=np.int64)
+    d = x - x.mean()
+    denom = float(d @ d)
+    dense = np.full(int(slots[-1] - slots[0]) + 1, np.nan)
+    dense[slots - slots[0]] = d
+    out = np.empty(len(lags))
+    for k, lag in enumerate(lags):
+        prod = dense[lag:] * dense[: dense.shape[0] - lag]
+        ok = ~np.isnan(prod)
+        pairs = int(ok.sum())
+        out[k] = float(prod[ok].sum()) / denom * (x.shape[0] - lag) / pairs if denom > 0 and pairs else np.nan
+    return out
+
+
 def excess_kurtosis(x: np.ndarray) -> float:
     """Population excess kurtosis (normal = 0)."""
     d = np.asarray(x, dtype=np.float64) - np.mean(x)
@@ -233,6 +254,9 @@ def facts_from_arrays(
     idx = clock_index(ts, int(timeframe_ns), clock_ns)
     lc = np.log(close[idx])
     r = np.diff(lc)
+    # clock slot of each return (its closing bar's bucket): lags pair returns a clock time apart, so a
+    # session calendar's closed hours or a download's gaps do not shift them
+    slots = ((ts[idx] + int(timeframe_ns) - 1) // clock_ns)[1:] if clock_ns == NS_HOUR else np.arange(r.shape[0])
     span_ns = max(int(ts[-1] - ts[0]) + int(timeframe_ns), 1)
     years = span_ns / NS_YEAR
     ppy = r.shape[0] / years
@@ -252,8 +276,8 @@ def facts_from_arrays(
         "clock": "1h" if clock_ns == NS_HOUR else ("1d" if clock_ns == NS_DAY else f"{clock_ns // NS_MINUTE}min"),
         "lag_unit": "d" if daily else "h",
         "years": round(years, 4),
-        "acf_r": {k: float(v) for (k, _), v in zip(acf_r_lags, acf(r, [lag for _, lag in acf_r_lags]))},
-        "acf_abs_r": {k: float(v) for (k, _), v in zip(abs_lags, acf(ar, [lag for _, lag in abs_lags]))},
+        "acf_r": {k: float(v) for (k, _), v in zip(acf_r_lags, acf_on_clock(r, slots, [lag for _, lag in acf_r_lags]))},
+        "acf_abs_r": {k: float(v) for (k, _), v in zip(abs_lags, acf_on_clock(ar, slots, [lag for _, lag in abs_lags]))},
         "excess_kurtosis": excess_kurtosis(r),
         "annual_volatility": float(r.std() * math.sqrt(ppy)),
         "tail_index": hill_tail_index(r),
@@ -298,8 +322,8 @@ def facts_from_arrays(
         "hour_volatility": vol_prof,
         "hour_volume": volu_prof,
     }
-    plot["acf_r"] = acf(r, plot["acf_lags"])
-    plot["acf_abs_r"] = acf(ar, plot["acf_lags"])
+    plot["acf_r"] = acf_on_clock(r, slots, plot["acf_lags"])
+    plot["acf_abs_r"] = acf_on_clock(ar, slots, plot["acf_lags"])
     return StylizedFacts(name=name, figures=figures, verdicts=verdicts, plot=plot)
 
 
@@ -347,4 +371,4 @@ def stylized_facts(bars, *, name: str | None = None) -> StylizedFacts:
     return facts_from_arrays(bars.ts, bars.open, bars.close, bars.volume, timeframe_ns=tf, name=label, symbol=bars.symbol)
 
 
-__all__ = ["stylized_facts", "facts_from_arrays", "StylizedFacts", "Verdict", "acf", "excess_kurtosis", "hill_tail_index", "momentum_sharpe", "vol_band"]
+__all__ = ["stylized_facts", "facts_from_arrays", "StylizedFacts", "Verdict", "acf", "acf_on_clock", "excess_kurtosis", "hill_tail_index", "momentum_sharpe", "vol_band"]

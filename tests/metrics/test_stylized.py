@@ -146,3 +146,17 @@ def test_doctests():
     for m in (mod, fig):
         r = doctest.testmod(m)
         assert r.attempted > 0 and r.failed == 0, m.__name__
+
+
+def test_acf_on_clock_pairs_values_a_clock_time_apart():
+    x = np.random.default_rng(11).normal(size=400)
+    # complete clock: the plain sample ACF
+    np.testing.assert_allclose(S.acf_on_clock(x, np.arange(400), [1, 7, 24]), S.acf(x, [1, 7, 24]), rtol=1e-12)
+    # a session clock: 8 closed slots after every 16 open ones (like a market shut at night)
+    slots = np.array([k + 8 * (k // 16) for k in range(400)])
+    d = x - x.mean()
+    where = {int(s): i for i, s in enumerate(slots)}
+    for lag in (1, 24):
+        pairs = [(i, where[s + lag]) for i, s in enumerate(slots) if s + lag in where]
+        ref = sum(d[i] * d[j] for i, j in pairs) / (d @ d) * (len(x) - lag) / len(pairs)
+        assert S.acf_on_clock(x, slots, [lag])[0] == pytest.approx(ref, rel=1e-12)
