@@ -45,6 +45,7 @@ _API: dict[str, str] = {
     "Portfolio": "nexus.portfolio",
     "stats": "nexus.metrics",
     "metrics": "nexus.metrics",
+    "stylized_facts": "nexus.metrics.stylized",
     "BacktestConfig": "nexus.pipeline",
     "BacktestResult": "nexus.pipeline",
     "errors": "nexus.errors",

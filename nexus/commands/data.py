@@ -5,6 +5,8 @@
     nexus data validate PATH|SYMBOL/TIMEFRAME [--timeframe 1m] [--tz UTC] [--ts-unit ms]
     nexus data verify
     nexus data delete SYMBOL/TIMEFRAME
+    nexus data facts [SYMBOL/TIMEFRAME ...] [--plot out.png] [--json]   (nexus.commands.facts)
+    nexus data rolls [NQ] [--timeframe 1d]                              (nexus.commands.contracts)
 
 The sources area adds ``download``, ``import-binance`` and ``import-csv``
 through ``nexus.commands.data_sources.register`` when that module exists.
@@ -62,6 +64,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     if data_sources is not None:
         data_sources.register(sub)
+    from nexus.commands import contracts as _contracts, facts as _facts  # market area: facts and rolls
+
+    _facts.register(sub)
+    _contracts.register(sub)
 
 
 def _help(parser: argparse.ArgumentParser) -> int:

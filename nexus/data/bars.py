@@ -2,7 +2,8 @@
 
 Arrays are the currency inside nexus. ``Bars`` keeps aligned 1-D arrays
 (``ts`` int64 ns UTC, the bar's *open* time; OHLCV float64; optional
-``trades`` int64, ``quote_volume`` and ``taker_buy_volume`` float64) plus the
+``trades`` int64, ``quote_volume``, ``taker_buy_volume`` and the quoted
+``spread`` float64) plus the
 symbol and timeframe. Slicing returns views, never copies.
 
 A bar stamped ``ts`` covers ``[ts, ts + timeframe)`` and is known only once it
@@ -29,7 +30,7 @@ from nexus.errors import ValidationError
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
 REQUIRED_COLUMNS = ("ts", "open", "high", "low", "close", "volume")
-OPTIONAL_COLUMNS = ("trades", "quote_volume", "taker_buy_volume")
+OPTIONAL_COLUMNS = ("trades", "quote_volume", "taker_buy_volume", "spread")
 ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 COLUMN_DTYPES: dict[str, np.dtype] = {
     "ts": np.dtype(np.int64),
@@ -41,6 +42,7 @@ COLUMN_DTYPES: dict[str, np.dtype] = {
     "trades": np.dtype(np.int64),
     "quote_volume": np.dtype(np.float64),
     "taker_buy_volume": np.dtype(np.float64),
+    "spread": np.dtype(np.float64),  # quoted ask - bid at the bar's close, in price units
 }
 
 
@@ -57,6 +59,7 @@ class Bars:
     trades: np.ndarray | None = None
     quote_volume: np.ndarray | None = None
     taker_buy_volume: np.ndarray | None = None
+    spread: np.ndarray | None = None
     symbol: str = ""
     timeframe: str = ""
     meta: Mapping[str, Any] = field(default_factory=dict)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import math
 import os
 import tomllib
+import dataclasses
+import re
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from importlib import resources
@@ -163,12 +165,20 @@ def load(path: str | os.PathLike | None = None) -> dict[str, Instrument]:
     return dict(_load(_paths(path)))
 
 
+def _contract_root(symbol: str) -> str | None:
+    m = re.match(r"^([A-Z0-9]+?)[FGHJKMNQUVXZ]\d{2}$", symbol)
+    return m.group(1) if m else None
+
+
 def get(symbol: str, path: str | os.PathLike | None = None) -> Instrument:
     """The instrument for a store symbol; ``UnknownSymbolError`` lists the known ones."""
     table = _load(_paths(path))
     try:
         return table[symbol]
     except KeyError:
+        root = _contract_root(symbol)
+        if root in table and table[root].kind == "future":  # NQH25 trades under the NQ spec
+            return dataclasses.replace(table[root], symbol=symbol)
         raise UnknownSymbolError(
             f"no instrument spec for symbol {symbol!r}; known: {sorted(table)}. Add a [{symbol}] table to a TOML file named by ${ENV_VAR}"
         ) from None

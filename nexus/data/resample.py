@@ -5,7 +5,7 @@ and becomes known at its close, ``ts + timeframe`` (``Bars.close_ts``).
 
 * :func:`resample` aggregates a bar series to any multiple of its timeframe:
   open first, high max, low min, close last, volume / trades / quote_volume /
-  taker_buy_volume summed. Empty buckets produce no bar (nothing is invented
+  taker_buy_volume summed, spread the last quote. Empty buckets produce no bar (nothing is invented
   for closed hours or gaps). With the 24/7 calendar buckets are aligned to
   the UTC epoch (weeks start on Monday). With ``CME_GLOBEX`` buckets are
   anchored at each session's open (17:00 CT), never straddle the daily break
@@ -126,6 +126,8 @@ def resample(bars: Bars, timeframe: str, *, calendar: str | None = None, partial
         arr = getattr(bars, name)
         if arr is not None:
             cols[name] = K.seg_sum_nb(arr, starts)
+    if bars.spread is not None:  # the quote standing when the bucket closes
+        cols["spread"] = K.seg_last_nb(bars.spread, starts)
     out = Bars.from_arrays(symbol=bars.symbol, timeframe=timeframe, meta=meta, **cols)
     if partial == "drop" and len(out) and not _last_bucket_complete(bars, out, dst_ns, cal):
         out = out[: len(out) - 1]

@@ -393,6 +393,12 @@ class BarStore:
         folder = self._folder(symbol, timeframe) / AUX_DIR
         return sorted(p.stem for p in folder.glob("*.parquet")) if folder.is_dir() else []
 
+    def continuous(self, root: str, timeframe: str, view: str = "difference"):
+        """A futures root stitched from its stored contracts: view "front", "difference" or "ratio" (see nexus.data.contracts)."""
+        from nexus.data.contracts import store_view
+
+        return store_view(self, root, timeframe, view)
+
     def read_aux(self, symbol: str, timeframe: str, name: str) -> dict[str, np.ndarray]:
         """Side data written by :meth:`write_aux` as a dict of arrays (``ts`` first)."""
         import pyarrow as pa

@@ -48,7 +48,10 @@ def series_from_store(store: Any, symbols: Iterable[str] | None = None, timefram
     """Every (symbol, timeframe) of the store (or of ``symbols``), with true regimes where stored."""
     from nexus.errors import UnknownSymbolError
 
-    wanted = list(symbols) if symbols else store.symbols()
+    from nexus.data.contracts import is_contract
+
+    # single futures contracts (NQH25 ...) repeat their root's continuous series and carry no regimes
+    wanted = list(symbols) if symbols else [s for s in store.symbols() if not is_contract(s)]
     tfs = set(timeframes) if timeframes else None
     out = []
     for sym in wanted:

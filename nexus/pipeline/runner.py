@@ -93,6 +93,9 @@ def backtest(config: Any = None, *, overrides: Mapping[str, Any] | list[str] | N
     except Exception as exc:  # a fingerprint is a record, not a reason to fail the run
         fp = f"unavailable ({exc})"
     manifest = build_manifest(cfg, fp, models, datasets)
+    from nexus.data.provenance import series_source
+
+    manifest["data_sources"] = {k: series_source(bar_store, *k.split("/")) for k in datasets}
     total = sum(datasets.values())
     timings.say(f"pipeline done: {total:,} bars in {timings.total:.1f} s  ("
                 + "  ".join(f"{k} {v:.1f}" for k, v in timings.table()) + ")")

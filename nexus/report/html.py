@@ -32,6 +32,14 @@ def _img(name: str, png: bytes) -> str:
     return f'<figure><img alt="{html.escape(name)}" data-figure="{html.escape(name)}" src="data:image/png;base64,{data}"></figure>'
 
 
+def _sources(man: dict) -> str:
+    sources = man.get("data_sources") or {}
+    rows = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in sources.items())
+    warn = ("<p class='warn'><b>Synthetic data:</b> at least one series is generated, not traded; "
+            "these figures test the machinery, not a market.</p>") if any(v.startswith("synthetic") for v in sources.values()) else ""
+    return f"<div class='meta'>data sources<ul>{rows}</ul></div>{warn}" if rows else ""
+
+
 def render_html(res: Any, pngs: dict[str, bytes]) -> str:
     cfg = res.config
     man = res.manifest
@@ -43,6 +51,7 @@ def render_html(res: Any, pngs: dict[str, bytes]) -> str:
         f"<div class='meta'>profile <b>{html.escape(cfg.profile)}</b> &middot; config {html.escape(str(cfg.source))} &middot; "
         f"{total:,} bars &middot; data {html.escape(str(man.get('data_fingerprint', ''))[:16])} &middot; "
         f"commit {html.escape(str(man.get('git_commit') or '-')[:10])} &middot; {html.escape(str(man.get('created', '')))}</div>",
+        _sources(man),
         "<h2>Performance beside the baselines (same data, clock and costs)</h2>",
         _table(headline_stats(res.stats)),
     ]

@@ -30,12 +30,22 @@ def section(title: str, body: str) -> str:
     return f"{title}\n{'-' * len(title)}\n{body}\n"
 
 
+def source_lines(man: dict) -> list[str]:
+    """Header lines naming each series' data source, and a warning when any is synthetic."""
+    sources = man.get("data_sources") or {}
+    lines = [f"data source  {k}: {v}" for k, v in sources.items()]
+    if any(v.startswith("synthetic") for v in sources.values()):
+        lines.append("SYNTHETIC DATA: at least one series is generated, not traded; these figures test the machinery, not a market")
+    return [("\n".join(lines) + "\n")] if lines else []
+
+
 def summary_text(res: Any, full: bool = False) -> str:
     cfg = res.config
     man = res.manifest
     total = sum(man.get("datasets", {}).values())
     out = [f"nexus backtest  profile={cfg.profile}  config={cfg.source}  bars={total:,}  "
            f"data={str(man.get('data_fingerprint', ''))[:12]}  commit={str(man.get('git_commit') or '-')[:10]}\n"]
+    out.extend(source_lines(man))
     stats = headline_stats(res.stats, only=not full)
     out.append(section("Performance (books beside their baselines on the same data and costs)", text_table(stats)))
     per = res.symbol_stats.copy()

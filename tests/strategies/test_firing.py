@@ -8,7 +8,9 @@ import pytest
 from nexus.data.sources.synth import CRYPTO_SYMBOLS, generate
 from nexus.strategies import nexus_names, signals
 
-N_BARS = 30_000  # about three weeks of one-minute bars per pair
+# about six weeks of one-minute bars per pair: a once-per-session strategy (open_drive) decides about
+# 40 times; three weeks gave it only ~20 chances, too few on a market without free trends (issue 14)
+N_BARS = 60_000
 
 
 @pytest.fixture(scope="module")

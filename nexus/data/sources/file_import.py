@@ -40,6 +40,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "trades": ("trades", "count", "number_of_trades", "num_trades", "n_trades"),
     "quote_volume": ("quote_volume", "quote_asset_volume", "quote_vol"),
     "taker_buy_volume": ("taker_buy_volume", "taker_buy_base_volume", "taker_buy_base_asset_volume"),
+    "spread": ("spread", "quoted_spread", "bid_ask_spread"),
 }
 _PLAUSIBLE = (pd.Timestamp("1990-01-01", tz="UTC").value, pd.Timestamp("2100-01-01", tz="UTC").value)
 

@@ -40,6 +40,9 @@ def to_store_symbol(symbol: str) -> str:
         raise ConfigError("empty symbol; write it as BTC/USDT (ccxt) or BTCUSDT (store)")
     if s.endswith("=F"):  # yfinance continuous future
         return s[:-2].upper()
+    contract = re.match(r"^([A-Z0-9]+?[FGHJKMNQUVXZ]\d{2})\.(CME|CBT|NYM|CMX)$", s.upper())
+    if contract:  # yfinance dated future such as NQH25.CME: the contract's own dataset (see nexus.data.contracts)
+        return contract.group(1)
     m = _CCXT_RE.match(s)
     if m:
         base, quote, settle, expiry = m.groups()
