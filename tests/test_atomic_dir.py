@@ -78,33 +78,19 @@ def test_fallback_two_renames_are_recovered(tmp_path, monkeypatch):
 
 
 _KILLER = textwrap.dedent("""
-    import os, shutil, signal, sys
+    import sys
     from pathlib import Path
     from nexus.io import atomic_dir
+    from tests import killpoints
     target, tag, n, kill_at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    count = [0]
-    def step():
-        count[0] += 1
-        if count[0] == kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
-    def wrap(mod, name):
-        real = getattr(mod, name)
-        def hooked(*a, **k):
-            step()
-            out = real(*a, **k)
-            step()
-            return out
-        setattr(mod, name, hooked)
-    for name in ("rename", "fsync", "mkdir", "replace"):
-        wrap(atomic_dir.os, name)
-    wrap(atomic_dir, "exchange")
-    wrap(atomic_dir.shutil, "rmtree")
+    killpoints.install(kill_at)
     with atomic_dir.staged_dir(target) as tmp:
         for i in range(n):
-            step()
+            killpoints.step()
             (tmp / f"f{i}.txt").write_text(f"{tag}-{i}")
-    print(count[0])
+    print(killpoints.count())
 """)
+
 
 
 def test_kill_at_every_step_leaves_old_or_new_complete_set(tmp_path):

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 _SCRIPT = textwrap.dedent("""
     import hashlib, json, os, shutil, signal, sys
     from pathlib import Path
-    from nexus.io import atomic_dir
     from nexus.pipeline import backtest
+    from tests import killpoints
     from nexus.report import write_report
     from tests.pipeline.conftest import small_config
 
@@ -42,27 +42,8 @@ _SCRIPT = textwrap.dedent("""
     old, new = snap(work / "old_ref"), snap(work / "new_ref")
     assert old != new
 
-    count = [0]
-    kill_at = [0]
-    def step():
-        count[0] += 1
-        if count[0] == kill_at[0]:
-            os.kill(os.getpid(), signal.SIGKILL)
-    def wrap(mod, name):
-        real = getattr(mod, name)
-        def hooked(*a, **k):
-            step()
-            out = real(*a, **k)
-            step()
-            return out
-        setattr(mod, name, hooked)
-
     def child(k, out):
-        kill_at[0] = k
-        for name in ("replace", "rename", "fsync", "mkdir", "chmod"):
-            wrap(os, name)
-        wrap(atomic_dir, "exchange")
-        wrap(atomic_dir.shutil, "rmtree")
+        killpoints.install(k)
         write_report(res, out, figures=True, html=True)
         os._exit(3)
 
@@ -84,15 +65,11 @@ _SCRIPT = textwrap.dedent("""
     pid = os.fork()
     if pid == 0:
         os.close(r)
-        for name in ("replace", "rename", "fsync", "mkdir", "chmod"):
-            wrap(os, name)
-        wrap(atomic_dir, "exchange")
-        wrap(atomic_dir.shutil, "rmtree")
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(work / "old_ref", out)
-        count[0] = 0
+        killpoints.install(0)
         write_report(res, out, figures=True, html=True)
-        os.write(w, str(count[0]).encode())
+        os.write(w, str(killpoints.count()).encode())
         os._exit(0)
     os.close(w)
     os.waitpid(pid, 0)
