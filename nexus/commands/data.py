@@ -50,7 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     v.add_argument("--timeframe", default=None, help="declared timeframe (default: inferred from spacing)")
     v.add_argument("--tz", default=None, help="zone of naive timestamps in a file (they are refused otherwise)")
     v.add_argument("--symbol", default=None)
-    v.add_argument("--ts-unit", choices=sorted(_TS_UNITS), default="ns", help="unit of integer timestamps in a file")
+    v.add_argument("--ts-unit", choices=sorted(_TS_UNITS), default=None,
+                   help="unit of epoch timestamps in a file (default: guessed from their size, as import-csv does)")
     v.set_defaults(func=cmd_validate)
 
     r = sub.add_parser("verify", help="re-hash every stored partition against the manifest; list orphans")
@@ -146,8 +147,12 @@ def _read_file(path: Path, args):
             if alt in frame.columns:
                 frame = frame.rename(columns={alt: "ts"})
                 break
-    if "ts" in frame.columns and frame["ts"].dtype.kind in "iu":
-        frame["ts"] = frame["ts"].to_numpy(np.int64) * _TS_UNITS[args.ts_unit]
+    if "ts" in frame.columns and frame["ts"].dtype.kind in "iuf":
+        # epochs are read exactly as `nexus data import-csv` reads them: unit guessed unless given, range-checked
+        from nexus.data.sources.file_import import to_ts_ns
+
+        ts, _ = to_ts_ns(frame["ts"], unit=args.ts_unit, fmt=None, tz=None, where=str(path), line_of=lambda r: f"row {r + 1}")
+        frame["ts"] = ts
     return frame
 
 

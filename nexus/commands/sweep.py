@@ -307,7 +307,11 @@ def sweep_kwargs(cfg: dict[str, Any]) -> dict[str, Any]:
 def read_bars(cfg: dict[str, Any], store_root: str):
     from nexus.data.store import BarStore
 
+    from nexus.data.timeframes import to_utc_ns
+
     d = cfg["data"]
+    if d["start"] and d["end"] and to_utc_ns(d["start"], what="start") >= to_utc_ns(d["end"], what="end"):
+        raise ConfigError(f"[data] start {d['start']!r} is not before end {d['end']!r}; swap them or widen the range")
     bars = BarStore(store_root).read(d["symbol"], d["timeframe"], start=d["start"] or None, end=d["end"] or None)
     if len(bars) < 2:
         raise ConfigError(f"{d['symbol']} {d['timeframe']} holds {len(bars)} bar(s) between "
