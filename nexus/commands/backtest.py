@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from nexus.pipeline import backtest
 
     cfg = build_config(args)
-    res = backtest(cfg, models_required=True if args.models is not None else None, allow_fallback=args.allow_fallback)
+    res = backtest(cfg, models_required=args.models is not None, allow_fallback=args.allow_fallback)
     out = Path(args.out or cfg.run.out)
     t0 = time.perf_counter()
     paths = res.report(out, figures=not args.no_figures and cfg.report.figures, html=not args.no_html and cfg.report.html)

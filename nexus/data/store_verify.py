@@ -1,6 +1,6 @@
 """Content hashes that every partition read checks, and the data fingerprint built from them.
 
-Each partition written since manifest schema 2 records ``chunks``: one
+Each partition written by this version records ``chunks`` in the manifest: one
 xxh3-128 digest per column value run (the bytes a raw read copies) plus
 ``_rest`` over every other byte of the file (Parquet header, page headers,
 footer), or ``_file`` over the whole file when the layout has no raw runs.

@@ -4,7 +4,7 @@
 marked usable (it beat its naive baseline out of sample); any other slot
 falls back to its layer's documented rule, and :attr:`ModelSet.status` says
 which and why, for the report. A registry named explicitly (``required``:
-``--models DIR`` or a ``run.models`` other than the default) must exist and
+``--models DIR``, ``backtest(cfg, models_required=True)``) must exist and
 list models, and a model it lists that is refused at load (hash, shapes,
 unreadable) stops the run, unless ``allow_fallback`` (``--allow-fallback``):
 then that slot runs its rule and the console says which slot and why.
