@@ -32,7 +32,7 @@ def test_first_publish_and_replacement_leave_no_staging(tmp_path):
     assert _files(target) == {f"f{i}.txt": f"old-{i}" for i in range(3)}
     _write_set(target, "new", 2)  # fewer files: the third old file must go too
     assert _files(target) == {"f0.txt": "new-0", "f1.txt": "new-1"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".set.lock", "set"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["set"]
     assert not (target / ".complete").exists()
 
 
@@ -112,4 +112,4 @@ def test_kill_at_every_step_leaves_old_or_new_complete_set(tmp_path):
         seen.add("new" if got == new else "old")
     assert seen == {"old", "new"}  # the kills fell both before and after the swap
     _write_set(target, "after", 1)  # the next writer cleans whatever staging a kill left
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".set.lock", "set"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["set"]

@@ -14,9 +14,9 @@ target in one step:
 Reader rule: a reader opens ``target`` and sees the newest complete set, or
 the previous complete set; there is never a moment with a mixed or missing
 folder. A kill at any point leaves at most a stale ``.NAME.staging-*``
-sibling, removed by the next :func:`staged_dir` on the same target (under a
-lock file ``.NAME.lock`` so that a concurrent writer's folder is never
-taken). Where ``RENAME_EXCHANGE`` is refused (an exotic filesystem) the swap
+sibling, removed by the next :func:`staged_dir` on the same target (under an
+exclusive lock on the parent folder, so a concurrent writer's folder is never
+taken; writers into one parent folder take turns). Where ``RENAME_EXCHANGE`` is refused (an exotic filesystem) the swap
 falls back to two renames, old aside then new in; a kill between them leaves
 the target missing, and the next ``staged_dir`` or :func:`recover` puts the
 newest complete set (``.NAME.old-*``) back.
@@ -119,13 +119,14 @@ def clean_stale(target: Path) -> int:
 
 @contextlib.contextmanager
 def _locked(target: Path) -> Iterator[None]:
+    # the lock is held on the parent folder itself, so no lock file is left beside the user's folders
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / f".{target.name}.lock", "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def publish(staging: Path, target: Path, *, fsync: bool = True) -> None:
@@ -156,7 +157,7 @@ def staged_dir(target: str | os.PathLike, *, fsync: bool = True) -> Iterator[Pat
     """Yield a new empty sibling folder; on a clean exit it replaces ``target`` in one step.
 
     On an exception the staging folder is removed and ``target`` is left as
-    it was. Writers of one target are serialised by a lock file beside it.
+    it was. Writers into one parent folder take turns (an exclusive lock on that folder).
     """
     target = Path(target)
     with _locked(target):
