@@ -147,15 +147,24 @@ def _carry_over(old: Registry, new: Registry, retrained: set[str]) -> dict[str, 
     """Copy the previous registry's slots that this run does not train; {slot: run that trained it}."""
     if not Path(old.root).is_dir() or not old.manifest_path.is_file():
         return {}
+    try:
+        slots = old.slots()
+    except ModelError as exc:  # a damaged registry must not stop the training that replaces it
+        warnings.warn(f"the previous registry cannot be read ({exc}); no slot is carried over", stacklevel=3)
+        return {}
     carried: dict[str, str | None] = {}
-    for slot in old.slots():
+    for slot in slots:
         if slot in retrained:
             continue
         entry = old.entry(slot)
-        blob = (Path(old.root) / entry["file"]).read_bytes()
-        if sha256_bytes(blob) != entry.get("sha256"):
-            raise ModelError(f"{old.root / entry['file']}: does not match its sha256, so it cannot be kept; "
-                             f"retrain every slot with `nexus train --out {old.root}`")
+        try:
+            blob = (Path(old.root) / entry["file"]).read_bytes()
+        except (OSError, KeyError):
+            blob = b""
+        if not blob or sha256_bytes(blob) != entry.get("sha256"):
+            warnings.warn(f"{slot}: the previous model file is missing or does not match its sha256; "
+                          f"it is not carried over (train it with --slots {slot})", stacklevel=3)
+            continue
         keep = {k: v for k, v in entry.items() if k not in ("slot", "file", "format", "sha256", "bytes")}
         new.save(slot, blob, entry["format"], keep)
         carried[slot] = entry.get("run_id")

@@ -42,7 +42,8 @@ def _state(out: Path) -> tuple[str, dict]:
     man = json.loads((out / "manifest.json").read_text())
     records = Registry(out).verify()
     assert all(r["ok"] for r in records), [r for r in records if not r["ok"]]
-    assert {e["run_id"] for e in man["models"].values()} == {man["run_id"]}
+    carried = man.get("carried_over", {})
+    assert all(e["run_id"] == (carried[s] if s in carried else man["run_id"]) for s, e in man["models"].items())
     listed = {e["file"] for e in man["models"].values()} | {"manifest.json"}
     assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == listed
     return man["run_id"], {e["file"]: e["sha256"] for e in man["models"].values()}
@@ -164,3 +165,23 @@ def test_swapped_model_with_a_matching_hash_is_refused_by_its_shape(tiny, tmp_pa
     assert main(["models", "verify", "--models", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "features per row but the manifest lists" in err and "1 more problem" in err
+
+
+def test_a_damaged_previous_registry_does_not_block_retraining(tiny, tmp_path):
+    store_root, first = tiny
+    out = tmp_path / "models"
+    shutil.copytree(first, out)
+    (out / "router.ubj").write_bytes(b"damaged")
+    with pytest.warns(UserWarning, match="router: the previous model file is missing or does not match"):
+        from nexus.models.train import TrainConfig, series_from_store, train_models
+
+        train_models(series_from_store(BarStore(store_root)), str(out), TrainConfig(max_rows=3000, model_scale=0.1),
+                     slots=["volatility_forecast"])
+    man = json.loads((out / "manifest.json").read_text())
+    assert "router" not in man["models"] and "router" not in man["carried_over"]
+    assert _state(out)[0] == man["run_id"]
+    (out / "manifest.json").write_text("{broken")
+    with pytest.warns(UserWarning, match="previous registry cannot be read"):
+        train_models(series_from_store(BarStore(store_root)), str(out), TrainConfig(max_rows=3000, model_scale=0.1),
+                     slots=["volatility_forecast"])
+    assert list(json.loads((out / "manifest.json").read_text())["models"]) == ["volatility_forecast"]
