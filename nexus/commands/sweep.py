@@ -78,6 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override any key with a TOML value, e.g. --set grid.fast='[5, 10]' (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--yes", action="store_true", help="run a sweep above the combination limit (1,000,000) anyway")
     p.set_defaults(func=run)
 
 
@@ -225,7 +226,11 @@ def sweep_kwargs(cfg: dict[str, Any]) -> dict[str, Any]:
 def read_bars(cfg: dict[str, Any], store_root: str):
     from nexus.data.store import BarStore
 
+    from nexus.data.timeframes import to_utc_ns
+
     d = cfg["data"]
+    if d["start"] and d["end"] and to_utc_ns(d["start"], what="start") >= to_utc_ns(d["end"], what="end"):
+        raise ConfigError(f"[data] start {d['start']!r} is not before end {d['end']!r}; swap them or widen the range")
     bars = BarStore(store_root).read(d["symbol"], d["timeframe"], start=d["start"] or None, end=d["end"] or None)
     if len(bars) < 2:
         raise ConfigError(f"{d['symbol']} {d['timeframe']} holds {len(bars)} bar(s) between "
@@ -236,12 +241,20 @@ def read_bars(cfg: dict[str, Any], store_root: str):
 def run(args: argparse.Namespace) -> int:
     from nexus.sweep.runner import sweep
 
+    from nexus.sweep.grid import check_size
+
     cfg = load_config(args.config, _overrides(args))
     bars = read_bars(cfg, args.store)
+    kw = sweep_kwargs(cfg)
+    yes = bool(getattr(args, "yes", False))
+    # counted before anything is built or written: a refused sweep leaves no trace
+    line = check_size(cfg["grid"], len(bars), method=kw["method"], n_iter=kw["n_iter"], where=kw["where"], yes=yes)
+    if not cfg["output"]["progress"]:  # with progress on, nx.sweep prints the same line
+        print(f"[sweep] {line}", file=sys.stderr, flush=True)
     out = Path(cfg["output"]["folder"])
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    res = sweep(cfg["strategy"]["name"], cfg["grid"], data=bars, progress=cfg["output"]["progress"], **sweep_kwargs(cfg))
+    res = sweep(cfg["strategy"]["name"], cfg["grid"], data=bars, progress=cfg["output"]["progress"], yes=yes, **kw)
     seconds = time.perf_counter() - t0
     files = write_outputs(res, cfg, out, store_root=args.store, seconds=seconds)
     print(f"sweep {cfg['strategy']['name']} on {bars.symbol} {bars.timeframe}: {len(bars):,} bars, "

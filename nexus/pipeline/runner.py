@@ -48,10 +48,15 @@ def resolve_config(config: Any = None, overrides: Mapping[str, Any] | list[str] 
 
 
 def backtest(config: Any = None, *, overrides: Mapping[str, Any] | list[str] | None = None, store: Any = None,
-             echo: bool | None = None, functions: Mapping[str, Any] | None = None) -> BacktestResult:
+             echo: bool | None = None, functions: Mapping[str, Any] | None = None,
+             models_required: bool = False, allow_fallback: bool = False) -> BacktestResult:
     """Run the eight-layer pipeline over every book of ``config`` (a BacktestConfig, TOML path or dict).
 
     ``functions`` replaces layers by name (``{"risk": fn}``, ``fn(ctx) -> LayerOutput``).
+    ``models_required=True`` (what ``nexus backtest --models DIR`` passes) makes
+    a missing or empty registry and a refused model an error;
+    ``allow_fallback=True`` then lets a refused model's slot run its rule.
+    Without it a missing registry means rule fallbacks, as documented.
     """
     cfg = resolve_config(config, overrides)
     if functions:
@@ -67,7 +72,8 @@ def backtest(config: Any = None, *, overrides: Mapping[str, Any] | list[str] | N
     if isinstance(bar_store, (str, Path)):
         bar_store = BarStore(bar_store)
     _check_store(bar_store, cfg)
-    models = ModelSet(cfg.run.models, cfg.run.use_models, timings)
+    models = ModelSet(cfg.run.models, cfg.run.use_models, timings,
+                      required=bool(models_required and cfg.run.use_models), allow_fallback=allow_fallback)
     usable = [s for s, v in models.status.items() if v == "model"]
     timings.say(f"models: {len(usable)} of {len(models.status)} slots trained and usable"
                 + (f" ({', '.join(usable)})" if usable else "; every layer runs its rule fallback"))
