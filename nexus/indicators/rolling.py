@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from nexus.indicators.scalar import ema_step_nb, wilder_step_nb
+
 
 _RECOMPUTE = 4096  # exact recomputation period (bars) of running sums; bounds the drift
 
@@ -324,7 +326,7 @@ def ema_nb(x, n):
             if seen == 0:
                 s = v
             else:
-                s = s + alpha * (v - s)
+                s = ema_step_nb(s, v, alpha)
             seen += 1
         if seen >= n:
             out[i] = s
@@ -347,7 +349,7 @@ def wilder_nb(x, n):
                 if seen == n:
                     s /= n
             else:
-                s = s + (v - s) / n
+                s = wilder_step_nb(s, v, n)
         if seen >= n:
             out[i] = s
     return out

@@ -1,4 +1,6 @@
-"""Scalar helpers the kernels call per element: sign, clipping, a threshold confidence, tanh.
+"""Scalar helpers the kernels call per element: sign, clipping, a threshold confidence, tanh, and the
+one-bar formulas and one-step updates of the technical indicators (true range, close location,
+directional moves, EMA and Wilder steps), so a fused kernel and the whole-array one compute them alike.
 
 Inlined into the callers' loops (numba ``inline="always"``), so they cost
 nothing beyond their arithmetic and keep the loops vectorisable. Scalars
@@ -81,4 +83,40 @@ def tanh_pos_nb(x):
     return 1.0 if x > 19.5 else th
 
 
-__all__ = ["sign_nb", "clip01_nb", "conf_nb", "tanh_pos_nb"]
+@njit(cache=True, nogil=True, inline="always")
+def bar_true_range_nb(high, low, prev_close):
+    """True range of one bar given the previous close."""
+    return max(high - low, abs(high - prev_close), abs(low - prev_close))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def close_location_value_nb(high, low, close):
+    """((C - L) - (H - C)) / (H - L) in [-1, 1]; 0 for a bar with no range."""
+    rng = high - low
+    return ((close - low) - (high - close)) / rng if rng > 0.0 else 0.0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def directional_moves_nb(high, low, prev_high, prev_low):
+    """Wilder's (+DM, -DM) of one bar: the larger of the up and down moves if positive, else 0."""
+    up = high - prev_high
+    down = prev_low - low
+    return (up if (up > down) & (up > 0.0) else 0.0), (down if (down > up) & (down > 0.0) else 0.0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def ema_step_nb(s, v, alpha):
+    """One step of an exponential average: ``s + alpha * (v - s)``."""
+    return s + alpha * (v - s)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def wilder_step_nb(s, v, n):
+    """One step of Wilder's smoothing (alpha = 1/n): ``s + (v - s) / n``."""
+    return s + (v - s) / n
+
+
+__all__ = [
+    "sign_nb", "clip01_nb", "conf_nb", "tanh_pos_nb", "bar_true_range_nb", "close_location_value_nb",
+    "directional_moves_nb", "ema_step_nb", "wilder_step_nb",
+]

@@ -14,6 +14,7 @@ from numba import njit
 from nexus.indicators.rolling import (
     LAG_LOG_RATIO, LAG_RATIO, ema_nb, lag_op_nb, rolling_mean_nb, rolling_std_nb, rolling_sum_nb, wilder_nb,
 )
+from nexus.indicators.scalar import bar_true_range_nb, close_location_value_nb, directional_moves_nb
 
 
 @njit(cache=True)
@@ -43,8 +44,7 @@ def true_range_nb(high, low, close, out=None):
         return out
     out[0] = high[0] - low[0]
     for i in range(1, m):
-        pc = close[i - 1]
-        out[i] = max(high[i] - low[i], abs(high[i] - pc), abs(low[i] - pc))
+        out[i] = bar_true_range_nb(high[i], low[i], close[i - 1])
     return out
 
 
@@ -119,12 +119,8 @@ def adx_nb(high, low, close, n):
     mdm = np.full(m, np.nan)
     tr = np.full(m, np.nan)
     for i in range(1, m):
-        up = high[i] - high[i - 1]
-        down = low[i - 1] - low[i]
-        pdm[i] = up if (up > down and up > 0.0) else 0.0
-        mdm[i] = down if (down > up and down > 0.0) else 0.0
-        pc = close[i - 1]
-        tr[i] = max(high[i] - low[i], abs(high[i] - pc), abs(low[i] - pc))
+        pdm[i], mdm[i] = directional_moves_nb(high[i], low[i], high[i - 1], low[i - 1])
+        tr[i] = bar_true_range_nb(high[i], low[i], close[i - 1])
     spdm = wilder_nb(pdm, n)
     smdm = wilder_nb(mdm, n)
     str_ = wilder_nb(tr, n)
@@ -147,6 +143,5 @@ def close_location_nb(high, low, close):
     m = close.shape[0]
     out = np.empty(m)
     for i in range(m):
-        rng = high[i] - low[i]
-        out[i] = ((close[i] - low[i]) - (high[i] - close[i])) / rng if rng > 0.0 else 0.0
+        out[i] = close_location_value_nb(high[i], low[i], close[i])
     return out

@@ -27,7 +27,9 @@ from numba import njit
 from nexus.indicators.block_stats import pair_nb, slot_nb
 from nexus.indicators.histogram import bin_share_block2_nb
 from nexus.indicators.quantile import quantiles_block_nb
-from nexus.indicators.scalar import clip01_nb, tanh_pos_nb
+from nexus.indicators.scalar import (
+    bar_true_range_nb, clip01_nb, directional_moves_nb, ema_step_nb, tanh_pos_nb, wilder_step_nb,
+)
 
 BLOCK = 1024
 N_COMPONENTS = 34
@@ -257,10 +259,7 @@ def _series_nb(S, H, nb, open_b, high_b, low_b, close_b, vol_b, taker_b, use_tak
     pdm = S[XPDM, H:H + nb]
     mdm = S[XMDM, H:H + nb]
     for i in range(nb):
-        up = hh[i] - ph[i]
-        dn = pl[i] - ll[i]
-        p = up if (up > dn) & (up > 0.0) else 0.0
-        m = dn if (dn > up) & (dn > 0.0) else 0.0
+        p, m = directional_moves_nb(hh[i], ll[i], ph[i], pl[i])
         first = ph[i] != ph[i]
         pdm[i] = np.nan if first else p
         mdm[i] = np.nan if first else m
@@ -405,8 +404,8 @@ def engine_nb(open_, high, low, close, volume, taker, use_taker, window, sg, wco
                         ag /= 14.0
                         al /= 14.0
                 else:
-                    ag += (g - ag) / 14.0
-                    al += (ls - al) / 14.0
+                    ag = wilder_step_nb(ag, g, 14.0)
+                    al = wilder_step_nb(al, ls, 14.0)
             rs = ag + al
             O[O_RSI, i] = abs(ag - al) / rs if (t >= 14 and rs > 0.0) else np.nan
             # MACD(12, 26, 9) on EMAs seeded at the first close
@@ -415,9 +414,9 @@ def engine_nb(open_, high, low, close, volume, taker, use_taker, window, sg, wco
                 ema26 = c
                 ema9 = 0.0
             else:
-                ema12 += 2.0 / 13.0 * (c - ema12)
-                ema26 += 2.0 / 27.0 * (c - ema26)
-                ema9 += 0.2 * ((ema12 - ema26) - ema9)
+                ema12 = ema_step_nb(ema12, c, 2.0 / 13.0)
+                ema26 = ema_step_nb(ema26, c, 2.0 / 27.0)
+                ema9 = ema_step_nb(ema9, ema12 - ema26, 0.2)
             hist = abs((ema12 - ema26) - ema9)
             hring[t & mask] = hist
             while dq_len > 0 and hring[dq[(dq_head + dq_len - 1) & mask] & mask] <= hist:
@@ -433,7 +432,7 @@ def engine_nb(open_, high, low, close, volume, taker, use_taker, window, sg, wco
             if t > 0:
                 h = hb[i]
                 lo = lb[i]
-                tr = max(h - lo, abs(h - pc), abs(lo - pc))
+                tr = bar_true_range_nb(h, lo, pc)
                 pdm = pdm_b[i]
                 mdm = mdm_b[i]
                 if t <= 14:
@@ -445,9 +444,9 @@ def engine_nb(open_, high, low, close, volume, taker, use_taker, window, sg, wco
                         s_p /= 14.0
                         s_m /= 14.0
                 else:
-                    s_tr += (tr - s_tr) / 14.0
-                    s_p += (pdm - s_p) / 14.0
-                    s_m += (mdm - s_m) / 14.0
+                    s_tr = wilder_step_nb(s_tr, tr, 14.0)
+                    s_p = wilder_step_nb(s_p, pdm, 14.0)
+                    s_m = wilder_step_nb(s_m, mdm, 14.0)
             if t >= 14:
                 pdi = 100.0 * s_p / s_tr if s_tr > 0.0 else 0.0
                 mdi = 100.0 * s_m / s_tr if s_tr > 0.0 else 0.0
@@ -457,7 +456,7 @@ def engine_nb(open_, high, low, close, volume, taker, use_taker, window, sg, wco
                 elif t == 27:
                     adx = (dx_sum + dx) / 14.0
                 else:
-                    adx += (dx - adx) / 14.0
+                    adx = wilder_step_nb(adx, dx, 14.0)
             O[O_ADX, i] = adx
         quantiles_block_nb(volume, t0, t1, 50, qbuf, qist, qs, qout)
         bin_share_block2_nb(close, t0, t1, W, 20, hcounts, hedges, hfs, hist_ist, hout)
