@@ -290,27 +290,32 @@ def _series_nb(S, H, nb, open_b, high_b, low_b, close_b, vol_b, taker_b, use_tak
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _derived_nb(S, O, H, nb):
-    """(3) Series built on the first statistics: price impact, VWAP deviation, SMA side and agreement."""
-    c = S[XC, H:H + nb]
+    """(3) Series built on the first statistics: price impact, VWAP deviation, SMA side and agreement.
+
+    One loop per series: each reads two or three rows and writes its own.
+    """
     v = S[XV, H:H + nb]
+    mv20 = O[M_V20, :nb]
     r_ = S[XR, H:H + nb]
     imp = S[XIMP, H:H + nb]
-    dev = S[XDEV, H:H + nb]
-    sma = S[XSMA, H:H + nb]
-    dev2 = S[XDEV2, H:H + nb]
-    side = S[XSIDE, H:H + nb]
-    mv20 = O[M_V20, :nb]
-    mc20 = O[M_C20, :nb]
-    mpv = O[M_PV, :nb]
-    mvw = O[M_VW, :nb]
     for i in range(nb):
         vi = v[i]
         r = r_[i]
         m = mv20[i]
         imp[i] = abs(r) / (vi / m) if (vi > 0.0) & (m > 0.0) & (r == r) else np.nan
+    c = S[XC, H:H + nb]
+    mpv = O[M_PV, :nb]
+    mvw = O[M_VW, :nb]
+    dev = S[XDEV, H:H + nb]
+    for i in range(nb):
         mv = mvw[i]
         vwap = mpv[i] / mv if mv > 0.0 else np.nan
         dev[i] = (c[i] - vwap) / vwap
+    mc20 = O[M_C20, :nb]
+    sma = S[XSMA, H:H + nb]
+    dev2 = S[XDEV2, H:H + nb]
+    side = S[XSIDE, H:H + nb]
+    for i in range(nb):
         s = mc20[i]
         sma[i] = s
         dev2[i] = c[i] - s
