@@ -218,7 +218,7 @@ def _value(pf: Any) -> np.ndarray:
 
 def _exit_names(tr: np.ndarray, run: BookRun, fill_lag: int) -> list[str]:
     """Why each trade ended: the overlay's exit code on the row whose target closed it."""
-    from nexus.pipeline.kernels import EXIT_NAMES
+    from nexus.pipeline.overlay_kernels import EXIT_NAMES
 
     n = len(run.clock.clock_ts)
     out = []
