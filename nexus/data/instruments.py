@@ -51,6 +51,10 @@ class Instrument:
     taker_fee: float
     calendar: str
     currency: str
+    # per contract (or unit) and side, in ``currency``: the broker's commission, and the exchange,
+    # clearing and regulatory fees together; charged on top of the fractional maker / taker fees
+    commission_per_contract: float = 0.0
+    exchange_fee_per_contract: float = 0.0
 
     @property
     def price_decimals(self) -> int:
@@ -84,7 +88,9 @@ def _decimals(step: float) -> int:
 
 
 _FIELDS = {f.name: f.type for f in fields(Instrument) if f.name != "symbol"}
-_FLOAT_FIELDS = ("tick_size", "lot_size", "multiplier", "maker_fee", "taker_fee")
+_FLOAT_FIELDS = ("tick_size", "lot_size", "multiplier", "maker_fee", "taker_fee", "commission_per_contract",
+                 "exchange_fee_per_contract")
+_OPTIONAL = ("commission_per_contract", "exchange_fee_per_contract")
 
 
 def default_path() -> Path:
@@ -106,11 +112,13 @@ def _build(symbol: str, spec: dict, path: Path) -> Instrument:
     unknown = sorted(set(spec) - set(_FIELDS))
     if unknown:
         raise ConfigError(f"{path} [{symbol}]: unknown field(s) {unknown}; known: {sorted(_FIELDS)}")
-    missing = sorted(set(_FIELDS) - set(spec))
+    missing = sorted(set(_FIELDS) - set(spec) - set(_OPTIONAL))
     if missing:
         raise ConfigError(f"{path} [{symbol}]: missing field(s) {missing}")
     values = dict(spec)
     for name in _FLOAT_FIELDS:
+        if name not in values:
+            continue
         v = values[name]
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
             raise ConfigError(f"{path} [{symbol}]: {name} must be a number, got {v!r}")
@@ -118,6 +126,9 @@ def _build(symbol: str, spec: dict, path: Path) -> Instrument:
     for name in ("tick_size", "lot_size", "multiplier"):
         if values[name] <= 0:
             raise ConfigError(f"{path} [{symbol}]: {name} must be > 0, got {values[name]}")
+    for name in _OPTIONAL:
+        if values.get(name, 0.0) < 0:
+            raise ConfigError(f"{path} [{symbol}]: {name} must be >= 0, got {values[name]}")
     for name in ("maker_fee", "taker_fee"):
         if not -0.01 <= values[name] < 0.1:
             raise ConfigError(f"{path} [{symbol}]: {name} {values[name]} is a fraction of notional (0.001 = 0.1 %); expected in [-0.01, 0.1)")

@@ -22,7 +22,12 @@ PriceType = _enum("PriceType", "next_open", "close", "next_worst")
 SlippageModel = _enum("SlippageModel", "fixed", "spread", "volume")
 TargetType = _enum("TargetType", "weight", "amount", "value")
 Side = _enum("Side", "buy", "sell")
-Reason = _enum("Reason", "signal", "sl", "tp", "tsl", "end", "rebalance")
+Reason = _enum("Reason", "signal", "sl", "tp", "tsl", "end", "rebalance", "time_stop", "daily_loss_limit",
+               "drawdown_stop", "reversal")
+FillModel = _enum("FillModel", "aggressive", "realistic", "conservative")
+BookSlippage = _enum("BookSlippage", "none", "fixed", "ticks", "spread", "volume")
+OrderType = _enum("OrderType", "market", "limit")
+LimitStatus = _enum("LimitStatus", "filled", "resting", "cancelled", "expired", "crossed")
 TradeStatus = _enum("TradeStatus", "open", "closed")
 TradeDirection = _enum("TradeDirection", "long", "short")
 

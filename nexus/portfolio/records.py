@@ -51,3 +51,27 @@ trade_dt = np.dtype(
     ],
     align=True,
 )
+
+# The book simulator's fills: an order record plus the split of its fees, its order type
+# (0 market, 1 limit) and status (0 filled, 1 partly filled: the rest follows on later bars).
+fill_dt = np.dtype(
+    [(name, order_dt.fields[name][0]) for name in order_dt.names]
+    + [("commission", np.float64), ("exchange_fees", np.float64), ("order_type", np.int8), ("status", np.int8)],
+    align=True,
+)
+
+# The book simulator's limit orders: placed on bar ``idx`` at ``price`` for target ``weight``; ``status``
+# 0 filled, 1 still resting at the end, 2 cancelled (new decision or book limit), 3 expired (time-out),
+# 4 crossed (time-out, then filled at market); ``done_idx`` is the bar it ended (-1 = resting).
+limit_dt = np.dtype(
+    [
+        ("id", np.int64),
+        ("col", np.int64),
+        ("idx", np.int64),
+        ("done_idx", np.int64),
+        ("price", np.float64),
+        ("weight", np.float64),
+        ("status", np.int8),
+    ],
+    align=True,
+)

@@ -1,0 +1,596 @@
+"""numba kernel of ``simulate_book``: one book, shared cash, every execution rule in one walk over the bars.
+
+The pipeline's layers hand over decisions (signed target weights, NaN = none);
+this kernel owns everything that turns them into fills: fill models, slippage,
+per-instrument fees, intrabar stops, the time stop, the minimum hold, the hard
+daily loss limit, the drawdown stop with its cool-off, symbol / gross caps,
+pyramiding, limit entries with a time-out, and funding. The phases of a bar
+are described in ``book.simulate_book``; ``tests/portfolio/book_reference.py``
+is a plain-Python reference written from that description.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# fill models
+AGGRESSIVE = 0
+REALISTIC = 1
+CONSERVATIVE = 2
+# slippage models
+SL_NONE = 0
+SL_FIXED = 1
+SL_TICKS = 2
+SL_SPREAD = 3
+SL_VOLUME = 4
+# order types
+MARKET = 0
+LIMIT = 1
+# order reasons (enums.Reason)
+R_SIGNAL = 0
+R_SL = 1
+R_TP = 2
+R_TSL = 3
+R_TIME = 6
+R_DAILY = 7
+R_DRAWDOWN = 8
+R_REVERSAL = 9
+# limit order outcomes
+LS_FILLED = 0
+LS_CANCELLED = 2
+LS_EXPIRED = 3
+LS_CROSSED = 4
+# fill status
+F_FILLED = 0
+F_PARTIAL = 1
+# book rejection codes of a decision (pipeline.reasons)
+REJ_BLOCKED = 80
+REJ_STOPPED = 81
+REJ_CAP = 82
+REJ_UNTRADABLE = 83
+REJ_GROSS = 84
+REJ_MIN_HOLD = 85
+
+_EPS = 1e-9
+
+
+@njit(cache=True)
+def _round_price(p, tick, buy):
+    if tick > 0.0:
+        q = p / tick
+        q = np.ceil(q - _EPS) if buy else np.floor(q + _EPS)
+        return q * tick
+    return p
+
+
+@njit(cache=True)
+def _slip(model, coef, base, tick, half_spread, sigma, volume, units):
+    """Absolute price move against an order of ``units`` (>= 0)."""
+    if model == SL_FIXED:
+        return coef * base
+    if model == SL_TICKS:
+        return coef * tick
+    if model == SL_SPREAD:
+        return half_spread if half_spread == half_spread else 0.0
+    if model == SL_VOLUME:
+        if volume > 0.0 and units > 0.0 and sigma == sigma:
+            return coef * sigma * base * np.sqrt(units / volume)
+    return 0.0
+
+
+@njit(cache=True)
+def _write(fills, cnt, col, t, units, price, fee, comm, exch, slip, buy, reason, otype, status):
+    if cnt < fills.shape[0]:
+        fills[cnt]["id"] = cnt
+        fills[cnt]["col"] = col
+        fills[cnt]["idx"] = t
+        fills[cnt]["size"] = units
+        fills[cnt]["price"] = price
+        fills[cnt]["fees"] = fee
+        fills[cnt]["slippage"] = slip
+        fills[cnt]["side"] = 0 if buy else 1
+        fills[cnt]["reason"] = reason
+        fills[cnt]["commission"] = comm
+        fills[cnt]["exchange_fees"] = exch
+        fills[cnt]["order_type"] = otype
+        fills[cnt]["status"] = status
+    return cnt + 1
+
+
+@njit(cache=True)
+def _fill(fills, cnt, j, t, units, buy, base, offset, maker, reason, otype, status, mult, tick, fee_rate,
+          per_comm, per_exch):
+    """One fill of ``units`` (> 0) at ``base`` moved ``offset`` against the order, tick-rounded against it.
+
+    Returns (cash change, signed position change, fill price, count).
+    """
+    p = base + offset if buy else base - offset
+    if p < 0.0:
+        p = 0.0
+    price = p if maker else _round_price(p, tick, buy)
+    notional = units * price * mult
+    comm = notional * fee_rate + units * per_comm
+    exch = units * per_exch
+    fee = comm + exch
+    slip = units * abs(price - base) * mult
+    cnt = _write(fills, cnt, j, t, units, price, fee, comm, exch, slip, buy, reason, otype, status)
+    if buy:
+        return -notional - fee, units, price, cnt
+    return notional - fee, -units, price, cnt
+
+
+@njit(cache=True)
+def _round_units(u, lot):
+    """Round a size toward zero to the lot."""
+    if lot > 0.0:
+        a = np.floor(abs(u) / lot + _EPS) * lot
+        return a if u >= 0.0 else -a
+    return u
+
+
+@njit(cache=True)
+def simulate_book_nb(
+    open_, high, low, close, tradable, decision, day_id, half_spread, sigma, volume, funding, limit_offset,
+    mult, tick, lot, taker, maker, per_comm, per_exch,
+    init_cash, fill_model, slip_model, slip_coef, max_part, stop_loss, take_profit, trailing, stop_first,
+    symbol_cap, gross_cap, daily_loss_limit, max_drawdown, cooloff_rows, max_hold_rows, min_hold_rows, pyramid,
+    order_type, limit_timeout, timeout_cross,
+    fills, limits,
+):
+    """Walk the book once. Returns (n_fills, n_limits, value, cash, pos, held, reason, exit_code).
+
+    ``fills`` / ``limits`` are preallocated record buffers; when a count exceeds
+    a buffer's length the caller runs again with a larger one.
+    """
+    n, k = close.shape
+    value = np.empty(n)
+    cash_out = np.empty(n)
+    pos_out = np.zeros((n, k))
+    held_out = np.zeros((n, k))
+    reason = np.zeros((n, k), np.uint8)
+    exit_code = np.zeros((n, k), np.uint8)
+    cash = init_cash
+    pos = np.zeros(k)
+    w = np.zeros(k)  # weight the book holds or has ordered (the caps' view)
+    entry = np.zeros(k)  # average entry fill price
+    extreme = np.zeros(k)  # best price since entry (trailing stop), from bars before the current one
+    entry_bar = np.zeros(k, np.int64)
+    stop_from = np.zeros(k, np.int64)  # first bar whose range the stops see
+    pend = np.zeros(k, np.bool_)  # a market order waits for the next bar's fill
+    pend_w = np.zeros(k)
+    pend_code = np.zeros(k, np.uint8)
+    lim = np.zeros(k, np.bool_)  # a resting limit entry
+    lim_w = np.zeros(k)
+    lim_px = np.zeros(k)
+    lim_t = np.zeros(k, np.int64)
+    lim_prev_w = np.zeros(k)
+    lim_rec = np.zeros(k, np.int64)
+    cnt = 0
+    nlim = 0
+    equity = init_cash
+    peak = init_cash
+    day_start = init_cash
+    blocked = False
+    stopped = False
+    stopped_at = 0
+    for t in range(n):
+        if t > 0 and day_id[t] != day_id[t - 1]:
+            day_start = equity
+            blocked = False
+        if stopped and cooloff_rows > 0 and t - stopped_at >= cooloff_rows:
+            stopped = False
+            peak = equity
+        r = t - 1 if t > 0 else 0  # the row whose spread / volatility / volume a fill at this open knows
+        # 1. market orders decided at the last close fill now (open, or the bar's worst price)
+        if fill_model != AGGRESSIVE:
+            eq_o = cash
+            for j in range(k):
+                if pos[j] != 0.0:
+                    eq_o += pos[j] * open_[t, j] * mult[j]
+            for j in range(k):
+                if not pend[j]:
+                    continue
+                pend[j] = False
+                code = pend_code[j]
+                tw = pend_w[j]
+                for leg in range(2):
+                    p = pos[j]
+                    if leg == 0:
+                        # close first when the target is flat or on the other side
+                        if p == 0.0 or not (tw == 0.0 or (tw > 0.0) != (p > 0.0)):
+                            continue
+                        u = abs(p)
+                        buy = p < 0.0
+                        rc = code if code != 0 else R_SIGNAL
+                    else:
+                        if tw == 0.0:
+                            continue
+                        base0 = open_[t, j]
+                        want = tw * eq_o / (base0 * mult[j])
+                        d = _round_units(want - p, lot[j])
+                        if d == 0.0 or (d > 0.0) != (tw > 0.0):
+                            continue
+                        u = abs(d)
+                        buy = d > 0.0
+                        rc = R_SIGNAL
+                    st = F_FILLED
+                    if slip_model == SL_VOLUME and leg == 1:
+                        cap = max_part * volume[r, j]
+                        cap = _round_units(cap, lot[j])
+                        if u > cap:
+                            u = cap
+                            st = F_PARTIAL
+                            pend[j] = True  # the rest follows on the next bars
+                            pend_w[j] = tw
+                            pend_code[j] = 0
+                        if u <= 0.0:
+                            continue
+                    if fill_model == CONSERVATIVE:
+                        base = high[t, j] if buy else low[t, j]
+                    else:
+                        base = open_[t, j]
+                    off = _slip(slip_model, slip_coef, base, tick[j], half_spread[r, j], sigma[r, j], volume[r, j], u)
+                    dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, base, off, False, rc, MARKET, st, mult[j], tick[j],
+                                        taker[j], per_comm[j], per_exch[j])
+                    cash += dc
+                    if leg == 0:
+                        pos[j] = 0.0
+                        continue
+                    if p == 0.0:
+                        entry[j] = px
+                        extreme[j] = px
+                        entry_bar[j] = t
+                        # at the open the rest of the bar is still to come; at the bar's worst price it is not
+                        stop_from[j] = t if fill_model == REALISTIC else t + 1
+                    else:
+                        entry[j] = (entry[j] * abs(p) + px * u) / (abs(p) + u)
+                    pos[j] = p + dp
+        # 1b. resting limit entries
+        for j in range(k):
+            if not lim[j]:
+                continue
+            buy = lim_w[j] > 0.0
+            if limit_timeout > 0 and t - lim_t[j] > limit_timeout:
+                lim[j] = False
+                if timeout_cross and tradable[t, j]:
+                    eq_o = cash
+                    for q in range(k):
+                        if pos[q] != 0.0:
+                            eq_o += pos[q] * open_[t, q] * mult[q]
+                    base = open_[t, j]
+                    d = _round_units(lim_w[j] * eq_o / (base * mult[j]) - pos[j], lot[j])
+                    if d != 0.0 and (d > 0.0) == buy:
+                        u = abs(d)
+                        off = _slip(slip_model, slip_coef, base, tick[j], half_spread[r, j], sigma[r, j],
+                                    volume[r, j], u)
+                        dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, base, off, False, R_SIGNAL, LIMIT, F_FILLED,
+                                            mult[j], tick[j], taker[j], per_comm[j], per_exch[j])
+                        p = pos[j]
+                        if p == 0.0:
+                            entry[j] = px
+                            extreme[j] = px
+                            entry_bar[j] = t
+                        else:
+                            entry[j] = (entry[j] * abs(p) + px * u) / (abs(p) + u)
+                        stop_from[j] = t
+                        cash += dc
+                        pos[j] = p + dp
+                        if lim_rec[j] < limits.shape[0]:
+                            limits[lim_rec[j]]["status"] = LS_CROSSED
+                            limits[lim_rec[j]]["done_idx"] = t
+                        continue
+                w[j] = lim_prev_w[j]
+                if lim_rec[j] < limits.shape[0]:
+                    limits[lim_rec[j]]["status"] = LS_EXPIRED
+                    limits[lim_rec[j]]["done_idx"] = t
+                continue
+            lp = lim_px[j]
+            through = low[t, j] <= lp - tick[j] + _EPS * lp if buy else high[t, j] >= lp + tick[j] - _EPS * lp
+            if t <= lim_t[j] or not tradable[t, j] or not through:
+                continue
+            lim[j] = False
+            eq_o = cash
+            for q in range(k):
+                if pos[q] != 0.0:
+                    eq_o += pos[q] * open_[t, q] * mult[q]
+            d = _round_units(lim_w[j] * eq_o / (lp * mult[j]) - pos[j], lot[j])
+            if d != 0.0 and (d > 0.0) == buy:
+                u = abs(d)
+                dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, lp, 0.0, True, R_SIGNAL, LIMIT, F_FILLED, mult[j],
+                                    tick[j], maker[j], per_comm[j], per_exch[j])
+                p = pos[j]
+                if p == 0.0:
+                    entry[j] = lp
+                    extreme[j] = lp
+                    entry_bar[j] = t
+                else:
+                    entry[j] = (entry[j] * abs(p) + lp * u) / (abs(p) + u)
+                stop_from[j] = t + 1  # where in the bar the limit filled is unknown: stops start next bar
+                cash += dc
+                pos[j] = p + dp
+            if lim_rec[j] < limits.shape[0]:
+                limits[lim_rec[j]]["status"] = LS_FILLED
+                limits[lim_rec[j]]["done_idx"] = t
+        # 2. intrabar stops on this bar's range
+        if stop_loss > 0.0 or take_profit > 0.0 or trailing > 0.0:
+            for j in range(k):
+                p = pos[j]
+                if p == 0.0 or t < stop_from[j] or not tradable[t, j]:
+                    continue
+                o = open_[t, j]
+                h = high[t, j]
+                lo = low[t, j]
+                long = p > 0.0
+                sgn = 1.0 if long else -1.0
+                stop = np.nan
+                scode = 0
+                if stop_loss > 0.0:
+                    stop = entry[j] * (1.0 - sgn * stop_loss)
+                    scode = R_SL
+                if trailing > 0.0:
+                    ts = extreme[j] * (1.0 - sgn * trailing)
+                    if stop != stop or (long and ts > stop) or ((not long) and ts < stop):
+                        stop = ts
+                        scode = R_TSL
+                tp = entry[j] * (1.0 + sgn * take_profit) if take_profit > 0.0 else np.nan
+                hit_s = stop == stop and ((long and lo <= stop) or ((not long) and h >= stop))
+                hit_t = tp == tp and ((long and h >= tp) or ((not long) and lo <= tp))
+                code = 0
+                level = 0.0
+                if hit_s and ((long and o <= stop) or ((not long) and o >= stop)):
+                    code = scode
+                    level = o  # gapped through the stop: the open is the first price
+                elif hit_t and ((long and o >= tp) or ((not long) and o <= tp)):
+                    code = R_TP
+                    level = o
+                elif hit_s and hit_t:
+                    # which extreme came first is unknown: the one nearer the open (ties and stop_first: the stop)
+                    if stop_first:
+                        stop_wins = True
+                    elif long:
+                        stop_wins = (o - lo) <= (h - o)
+                    else:
+                        stop_wins = (h - o) <= (o - lo)
+                    code = scode if stop_wins else R_TP
+                    level = stop if stop_wins else tp
+                elif hit_s:
+                    code = scode
+                    level = stop
+                elif hit_t:
+                    code = R_TP
+                    level = tp
+                if code != 0:
+                    u = abs(p)
+                    buy = not long
+                    off = _slip(slip_model, slip_coef, level, tick[j], half_spread[r, j], sigma[r, j], volume[r, j], u)
+                    dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, level, off, False, code, MARKET, F_FILLED, mult[j],
+                                        tick[j], taker[j], per_comm[j], per_exch[j])
+                    cash += dc
+                    pos[j] = 0.0
+                    w[j] = 0.0
+                    exit_code[t, j] = code
+                    if pend[j] and pend_w[j] != 0.0 and (pend_w[j] > 0.0) == long:
+                        pend[j] = False  # the rest of a partly filled entry is void once stopped out
+                else:
+                    if long and h > extreme[j]:
+                        extreme[j] = h
+                    elif (not long) and lo < extreme[j]:
+                        extreme[j] = lo
+        # 3. funding and the mark to market at the close; the hard book limits
+        equity = cash
+        for j in range(k):
+            if pos[j] != 0.0:
+                pm = pos[j] * close[t, j] * mult[j]
+                cash -= pm * funding[t, j]
+                equity += pm - pm * funding[t, j]
+        if equity > peak:
+            peak = equity
+        flatten = 0
+        if not stopped and max_drawdown > 0.0 and equity <= peak * (1.0 - max_drawdown):
+            stopped = True
+            stopped_at = t
+            flatten = R_DRAWDOWN
+        if not blocked and daily_loss_limit > 0.0 and equity <= day_start * (1.0 - daily_loss_limit):
+            blocked = True
+            if flatten == 0:
+                flatten = R_DAILY
+        if flatten != 0:
+            for j in range(k):
+                if lim[j]:
+                    lim[j] = False
+                    if lim_rec[j] < limits.shape[0]:
+                        limits[lim_rec[j]]["status"] = LS_CANCELLED
+                        limits[lim_rec[j]]["done_idx"] = t
+                w[j] = 0.0
+                pend[j] = False
+                if pos[j] == 0.0:
+                    continue
+                if not tradable[t, j]:
+                    pend[j] = True  # out of session: flat at the next fill
+                    pend_w[j] = 0.0
+                    pend_code[j] = flatten
+                    continue
+                u = abs(pos[j])
+                buy = pos[j] < 0.0
+                base = close[t, j]
+                off = _slip(slip_model, slip_coef, base, tick[j], half_spread[t, j], sigma[t, j], volume[t, j], u)
+                dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, base, off, False, flatten, MARKET, F_FILLED, mult[j],
+                                    tick[j], taker[j], per_comm[j], per_exch[j])
+                cash += dc
+                pos[j] = 0.0
+                exit_code[t, j] = flatten
+        # 4. the time stop: an exit order like a decision's
+        if max_hold_rows > 0:
+            for j in range(k):
+                if pos[j] != 0.0 and not pend[j] and tradable[t, j] and t - entry_bar[j] >= max_hold_rows:
+                    w[j] = 0.0
+                    exit_code[t, j] = R_TIME
+                    if lim[j]:
+                        lim[j] = False
+                        if lim_rec[j] < limits.shape[0]:
+                            limits[lim_rec[j]]["status"] = LS_CANCELLED
+                            limits[lim_rec[j]]["done_idx"] = t
+                    if fill_model == AGGRESSIVE:
+                        u = abs(pos[j])
+                        buy = pos[j] < 0.0
+                        base = close[t, j]
+                        off = _slip(slip_model, slip_coef, base, tick[j], half_spread[t, j], sigma[t, j],
+                                    volume[t, j], u)
+                        dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, base, off, False, R_TIME, MARKET, F_FILLED,
+                                            mult[j], tick[j], taker[j], per_comm[j], per_exch[j])
+                        cash += dc
+                        pos[j] = 0.0
+                    elif t + 1 < n:
+                        pend[j] = True
+                        pend_w[j] = 0.0
+                        pend_code[j] = R_TIME
+        # 5. this bar's decisions under the book limits
+        gross = 0.0
+        for j in range(k):
+            gross += abs(w[j])
+        eq_c = cash
+        for j in range(k):
+            if pos[j] != 0.0:
+                eq_c += pos[j] * close[t, j] * mult[j]
+        for j in range(k):
+            dv = decision[t, j]
+            if not (dv == dv) or dv == 0.0:
+                continue
+            if stopped:
+                reason[t, j] = REJ_STOPPED
+                continue
+            if blocked:
+                reason[t, j] = REJ_BLOCKED
+                continue
+            if not tradable[t, j] or exit_code[t, j] != 0 or (pend[j] and pend_code[j] != 0):
+                reason[t, j] = REJ_UNTRADABLE
+                continue
+            sgn = 1.0 if dv > 0.0 else -1.0
+            held_age = t - entry_bar[j] if pos[j] != 0.0 else 0
+            if w[j] * sgn < 0.0 and held_age < min_hold_rows:
+                reason[t, j] = REJ_MIN_HOLD
+                continue
+            if w[j] * sgn > 0.0:
+                if not pyramid or abs(w[j]) >= symbol_cap - 1e-12:
+                    reason[t, j] = REJ_CAP
+                    continue
+                new = sgn * min(abs(w[j]) + abs(dv), symbol_cap)
+            else:
+                new = sgn * min(abs(dv), symbol_cap)
+            room = gross_cap - (gross - abs(w[j]))
+            if abs(new) > room:
+                # no room, or room for no more than it holds (to 1e-9: dust must not get through)
+                if room <= 1e-9 or (w[j] * sgn > 0.0 and room <= abs(w[j]) + 1e-9):
+                    reason[t, j] = REJ_GROSS
+                    continue
+                new = sgn * room
+            rev = pos[j] != 0.0 and (pos[j] > 0.0) != (sgn > 0.0)
+            if lim[j]:  # a new decision replaces a resting order
+                lim[j] = False
+                if lim_rec[j] < limits.shape[0]:
+                    limits[lim_rec[j]]["status"] = LS_CANCELLED
+                    limits[lim_rec[j]]["done_idx"] = t
+            prev_w = w[j] if not rev else 0.0
+            gross += abs(new) - abs(w[j])
+            w[j] = new
+            if order_type == LIMIT:
+                if rev:  # the old side closes at market; the new side rests as a limit
+                    if fill_model == AGGRESSIVE:
+                        u = abs(pos[j])
+                        buy = pos[j] < 0.0
+                        base = close[t, j]
+                        off = _slip(slip_model, slip_coef, base, tick[j], half_spread[t, j], sigma[t, j],
+                                    volume[t, j], u)
+                        dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, base, off, False, R_REVERSAL, MARKET,
+                                            F_FILLED, mult[j], tick[j], taker[j], per_comm[j], per_exch[j])
+                        cash += dc
+                        pos[j] = 0.0
+                    elif t + 1 < n:
+                        pend[j] = True
+                        pend_w[j] = 0.0
+                        pend_code[j] = R_REVERSAL
+                    exit_code[t, j] = R_REVERSAL
+                if t + 1 < n:
+                    off = limit_offset[t, j]
+                    px = close[t, j] - off if sgn > 0.0 else close[t, j] + off
+                    px = _round_price(px, tick[j], sgn < 0.0)  # a buy limit rounds down, a sell limit up
+                    if px > 0.0:
+                        lim[j] = True
+                        lim_w[j] = new
+                        lim_px[j] = px
+                        lim_t[j] = t
+                        lim_prev_w[j] = prev_w
+                        lim_rec[j] = nlim
+                        if nlim < limits.shape[0]:
+                            limits[nlim]["id"] = nlim
+                            limits[nlim]["col"] = j
+                            limits[nlim]["idx"] = t
+                            limits[nlim]["done_idx"] = -1
+                            limits[nlim]["price"] = px
+                            limits[nlim]["weight"] = new
+                            limits[nlim]["status"] = 1  # open until something happens
+                        nlim += 1
+                continue
+            if rev:
+                exit_code[t, j] = R_REVERSAL
+            if fill_model == AGGRESSIVE:
+                for leg in range(2):
+                    p = pos[j]
+                    if leg == 0:
+                        if not rev:
+                            continue
+                        u = abs(p)
+                        buy = p < 0.0
+                        rc = R_REVERSAL
+                    else:
+                        want = new * eq_c / (close[t, j] * mult[j])
+                        d = _round_units(want - p, lot[j])
+                        if d == 0.0 or (d > 0.0) != (sgn > 0.0):
+                            continue
+                        u = abs(d)
+                        buy = d > 0.0
+                        rc = R_SIGNAL
+                    st = F_FILLED
+                    if slip_model == SL_VOLUME and leg == 1:
+                        cap = _round_units(max_part * volume[t, j], lot[j])
+                        if u > cap:
+                            u = cap
+                            st = F_PARTIAL
+                            if t + 1 < n:
+                                pend[j] = True
+                                pend_w[j] = new
+                                pend_code[j] = 0
+                        if u <= 0.0:
+                            continue
+                    base = close[t, j]
+                    off = _slip(slip_model, slip_coef, base, tick[j], half_spread[t, j], sigma[t, j], volume[t, j], u)
+                    dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, base, off, False, rc, MARKET, st, mult[j], tick[j],
+                                        taker[j], per_comm[j], per_exch[j])
+                    cash += dc
+                    if leg == 0:
+                        pos[j] = 0.0
+                    else:
+                        if p == 0.0:
+                            entry[j] = px
+                            extreme[j] = px
+                            entry_bar[j] = t
+                            stop_from[j] = t + 1
+                        else:
+                            entry[j] = (entry[j] * abs(p) + px * u) / (abs(p) + u)
+                        pos[j] = p + dp
+            elif t + 1 < n:
+                pend[j] = True
+                pend_w[j] = new
+                pend_code[j] = 0
+        # 6. the bar's value
+        v = cash
+        for j in range(k):
+            if pos[j] != 0.0:
+                v += pos[j] * close[t, j] * mult[j]
+            pos_out[t, j] = pos[j]
+            held_out[t, j] = w[j]
+        equity = v
+        value[t] = v
+        cash_out[t] = cash
+    return cnt, nlim, value, cash_out, pos_out, held_out, reason, exit_code
