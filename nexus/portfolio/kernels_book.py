@@ -202,7 +202,7 @@ def simulate_book_nb(
                             continue
                         u = abs(p)
                         buy = p < 0.0
-                        rc = code if code != 0 else R_SIGNAL
+                        rc = code if code != 0 else (R_REVERSAL if tw != 0.0 else R_SIGNAL)
                     else:
                         if tw == 0.0:
                             continue
