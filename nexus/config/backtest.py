@@ -18,6 +18,7 @@ from nexus.config.common import CAPITAL, END, FEE, PROGRESS, SEED, SLIPPAGE, STA
 from nexus.config.schema import Key, Schema, Section
 
 UNIT = {"lo": 0.0, "hi": 1.0}
+FILL_CHOICES = ("realistic", "aggressive", "conservative", "next_open", "close", "next_worst")
 FUNCTION = Key("function", "str", "", 'function replacing this layer, "package.module:function" (empty = the built-in layer)')
 DEFAULT_MAIN = ["BTCUSDT/1m", "ETHUSDT/1m", "BNBUSDT/1m", "SOLUSDT/1m", "XRPUSDT/1m", "NQ/5m"]
 
@@ -61,13 +62,25 @@ BACKTEST = Schema(
             {"name": "NQ-1d", "symbols": ["NQ/1d"], "clock": "1d", "capital": 10_000_000.0},
         )),
         Section("costs", (
-            Key("fill", "str", "next_open", '"next_open": a decision on bar t fills at the open of t+1; "close": at its close',
-                choices=("next_open", "close")),
-            FEE,
-            FEE.named("maker_fee", lo=-0.01, help="maker commission (recorded; market orders pay `fee`)"),
-            Key("slippage_model", "str", "fixed", '"fixed": `slippage` x price; "none"', choices=("fixed", "none")),
-            SLIPPAGE,
+            Key("fill", "str", "next_open", '"realistic" (alias "next_open"): a decision on bar t fills at the open of '
+                't+1 plus slippage; "aggressive" ("close"): at its close; "conservative" ("next_worst"): at t+1\'s worst '
+                'price against the order among open, high and low', choices=FILL_CHOICES),
+            Key("instrument_fees", "bool", True, "true: each instrument's maker / taker fractions and per-contract "
+                "commission and exchange fees from nexus/data/instruments.toml (see `fees`); false: `fee` and "
+                "`maker_fee` for every instrument"),
+            FEE.named("fee", help="taker commission, fraction of notional, when instrument_fees = false"),
+            FEE.named("maker_fee", lo=-0.01, help="maker commission (limit fills), when instrument_fees = false"),
+            Key("slippage_model", "str", "fixed", '"none"; "fixed": `slippage` x price; "ticks": `slippage` ticks; '
+                '"spread": half the quoted spread (Corwin-Schultz from high/low without one); "volume": square-root '
+                'impact `slippage` x sigma x price x sqrt(size / volume), capped by `max_participation`',
+                choices=("none", "fixed", "ticks", "spread", "volume")),
+            SLIPPAGE.named("slippage", hi=100.0, help="the slippage model's coefficient: fraction of price (fixed), "
+                           "ticks (ticks), impact scale (volume)"),
+            Key("max_participation", "float", 0.1, "volume model: an order takes at most this share of a bar's "
+                "volume; the rest fills over the next bars", lo=0.0, hi=1.0, lo_open=True),
             Key("funding_rate_8h", "float", 0.0, "perpetual funding per 8 h, charged 00/08/16 UTC", lo=-0.01, hi=0.01),
+            Key("fill_sensitivity", "bool", True, "run each book's targets again under the three fill models for the "
+                "headline table"),
         ), help="what a fill costs"),
         Section("risk", (
             Key("stop_loss", "float", 0.02, "stop-loss distance, fraction of the entry price (0 = none)", **UNIT),
@@ -81,7 +94,22 @@ BACKTEST = Schema(
             Key("max_hold", "str", "3d", 'time stop ("" = none)'),
             Key("min_hold", "str", "1d", 'no reversal before this age ("" = reverse at once)'),
             Key("pyramid", "bool", True, "same-direction decisions add up to symbol_cap"),
-        ), help="stops and book limits"),
+            Key("trailing_stop", "float", 0.0, "trailing stop distance from the best price since entry (0 = none)",
+                **UNIT),
+            Key("intrabar", "str", "nearest_first", 'a bar reaching both stop and take profit: "nearest_first" (the '
+                'extreme nearer the open came first) or "stop_first" (conservative)',
+                choices=("nearest_first", "stop_first")),
+        ), help="stops and book limits (the simulator applies them)"),
+        Section("execution", (
+            Key("order_type", "str", "market", '"market" or "limit" entries (exits are always market)',
+                choices=("market", "limit")),
+            Key("limit_offset", "float", 1.0, "a limit entry rests this far inside the decision close", lo=0.0,
+                hi=1000.0),
+            Key("limit_offset_unit", "str", "ticks", '"ticks" or "spreads" (quoted spreads)', choices=("ticks", "spreads")),
+            Key("limit_timeout", "str", "15m", 'a resting limit entry lives this long ("" = until cancelled)'),
+            Key("timeout_action", "str", "cancel", '"cancel" the entry at the time-out, or "cross" (fill at market)',
+                choices=("cancel", "cross")),
+        ), help="order types of layer 8"),
         _layer("quality", "layer 1: market quality gate",
             Key("min_composite", "float", 0.5, "MQScore composite at least this", **UNIT),
             Key("min_liquidity", "float", 0.3, "MQScore liquidity at least this", **UNIT),

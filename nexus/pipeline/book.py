@@ -1,7 +1,7 @@
 """One book: symbols on a shared clock, layer 8 (book limits), the simulator, the baselines.
 
-A book is a set of series traded from one pot of cash (``from_targets``
-with cash sharing). Each series is first run through layers 1-7 on its own
+A book is a set of series traded from one pot of cash (the simulator's
+``simulate_book``, called once per book by layer 8). Each series is first run through layers 1-7 on its own
 bars (:mod:`nexus.pipeline.symbol`); its decisions are then placed on the
 book's clock at the first clock instant at or after the deciding bar's close,
 so a 5-minute NQ decision acts on the crypto minute clock only once its bar
@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from nexus.data.timeframes import NS_PER_DAY, timeframe_ns
+from nexus.data.timeframes import timeframe_ns
 from nexus.errors import ConfigError
-from nexus.pipeline.layers.execution import BookTargets, book_targets, place_on_clock
+from nexus.pipeline.layers.execution import BookTargets, place_on_clock
 from nexus.data.bars import Bars
 from nexus.pipeline.symbol import SymbolRun
 
@@ -36,6 +36,8 @@ class Clocked:
     tradable: np.ndarray
     decision: np.ndarray  # [n, k] NaN = none
     decision_rows: list[np.ndarray]  # per symbol: clock row of each decision (-1 = after the end)
+    volume: np.ndarray | None = None  # the newly closed bar's volume on rows where one closed, else 0
+    spread: np.ndarray | None = None  # the last closed bar's quoted spread (NaN where the data has none)
 
 
 @dataclass
@@ -48,6 +50,8 @@ class BookRun:
     clock: Clocked
     targets: BookTargets
     pf: Any
+    sim: Any = None  # the simulator's full output (fills with the fee split, limit orders)
+    sensitivity: dict[str, Any] = field(default_factory=dict)  # fill model -> BookSim of the same decisions
     baselines: dict[str, Any] = field(default_factory=dict)
     instruments: list[Any] = field(default_factory=list)
     oos_start_ns: int | None = None  # where the models take over on every series (None: rules only)
@@ -66,7 +70,7 @@ def union_sorted(arrays: list[np.ndarray]) -> np.ndarray:
 
 
 def asof_on_clock(bars: Bars, read: np.ndarray, clock_ns: int, calendar: str) -> tuple[np.ndarray, ...]:
-    """One series on the clock: (open, high, low, close, tradable), as-of, never ahead of a bar's close.
+    """One series on the clock: (open, high, low, close, tradable, volume, spread), as-of, never ahead of a bar's close.
 
     close: the last closed bar's close (held at the first close before the first bar).
     high/low: the newly closed bar's on rows where one closed, else the close (stops are
@@ -74,6 +78,7 @@ def asof_on_clock(bars: Bars, read: np.ndarray, clock_ns: int, calendar: str) ->
     a series on the clock's timeframe; for a coarser series the last price known one row
     earlier, because its newly closed bar's open lies before the decision.
     tradable: in session just before the read instant, and past the first bar.
+    volume: the newly closed bar's, else 0; spread: the last closed bar's quoted spread (NaN without one).
     """
     from nexus.data.calendar import session_mask
 
@@ -93,7 +98,9 @@ def asof_on_clock(bars: Bars, read: np.ndarray, clock_ns: int, calendar: str) ->
     else:
         open_ = prev
     tradable = have & session_mask(read - 1, calendar)
-    return open_, high, low, close, tradable
+    volume = np.where(fresh, bars.volume[ii], 0.0)
+    spread = bars.spread[ii] if getattr(bars, "spread", None) is not None else np.full(len(read), np.nan)
+    return open_, high, low, close, tradable, volume, spread
 
 
 def build_clock(runs: list[SymbolRun], clock: str, calendars: list[str]) -> Clocked:
@@ -105,10 +112,15 @@ def build_clock(runs: list[SymbolRun], clock: str, calendars: list[str]) -> Cloc
     clock_ts = union_sorted(same)
     read = clock_ts + clock_ns
     n, k = len(clock_ts), len(runs)
-    open_, high, low, close = (np.empty((n, k)) for _ in range(4))
+    open_, high, low, close, volume, spread = (np.empty((n, k)) for _ in range(6))
     tradable = np.empty((n, k), dtype=bool)
     for j, (r, cal) in enumerate(zip(runs, calendars)):
-        open_[:, j], high[:, j], low[:, j], close[:, j], tradable[:, j] = asof_on_clock(r.bars, read, clock_ns, cal)
+        (open_[:, j], high[:, j], low[:, j], close[:, j], tradable[:, j], volume[:, j],
+         spread[:, j]) = asof_on_clock(r.bars, read, clock_ns, cal)
+    # a row's open is the last known price where no bar of the series closed on it: widen the row's
+    # range to hold it, so every clock row is a consistent bar for the simulator's intrabar rules
+    np.maximum(high, np.maximum(open_, close), out=high)
+    np.minimum(low, np.minimum(open_, close), out=low)
     decision = np.full((n, k), np.nan)
     rows_list = []
     for j, r in enumerate(runs):
@@ -116,46 +128,7 @@ def build_clock(runs: list[SymbolRun], clock: str, calendars: list[str]) -> Cloc
         ok = rows >= 0
         decision[rows[ok], j] = r.decision_target[ok]
         rows_list.append(rows)
-    return Clocked(clock_ts, read, open_, high, low, close, tradable, decision, rows_list)
-
-
-def apply_limits(ck: Clocked, cfg: Any, clock: str) -> BookTargets:
-    R = cfg.risk
-    hold = timeframe_ns(R.max_hold) // timeframe_ns(clock) if R.max_hold else 0
-    min_hold = timeframe_ns(R.min_hold) // timeframe_ns(clock) if R.min_hold else 0
-    cooloff = max(1, timeframe_ns(R.drawdown_cooloff) // timeframe_ns(clock)) if R.drawdown_cooloff else 0
-    cost = cfg.costs.fee + (cfg.costs.slippage if cfg.costs.slippage_model != "none" else 0.0)
-    return book_targets(ck.decision, ck.tradable, ck.high, ck.low, ck.close, ck.clock_ts // NS_PER_DAY,
-                        stop_loss=R.stop_loss, take_profit=R.take_profit, symbol_cap=R.symbol_cap,
-                        gross_cap=R.gross_cap, daily_loss_limit=R.daily_loss_limit, max_drawdown=R.max_drawdown,
-                        max_hold_rows=int(max(hold, 1) if R.max_hold else 0), pyramid=R.pyramid, cost_rate=cost,
-                        min_hold_rows=int(min_hold), cooloff_rows=int(cooloff))
-
-
-def simulate(ck: Clocked, target: np.ndarray, cfg: Any, capital: float, instruments: list[Any], names: list[str]) -> Any:
-    """Layer 8's fills: ``from_targets`` with shared cash; stops were already turned into targets."""
-    from nexus.portfolio import Portfolio
-
-    C = cfg.costs
-    kw = dict(
-        target_type="weight", open=ck.open, price=C.fill,
-        fees=C.fee, slippage=C.slippage if C.slippage_model != "none" else 0.0,
-        init_cash=capital, group_by=True, cash_sharing=True, ts=ck.clock_ts,
-        multiplier=np.array([i.multiplier for i in instruments]),
-        tick_size=np.array([i.tick_size for i in instruments]),
-        lot_size=np.array([i.lot_size for i in instruments]),
-    )
-    if C.funding_rate_8h:
-        kw["funding_rate"] = _funding_per_bar(C.funding_rate_8h, ck.clock_ts, instruments)
-    return Portfolio.from_targets(ck.close, target, **kw)
-
-
-def _funding_per_bar(rate_8h: float, clock_ts: np.ndarray, instruments: list[Any]) -> np.ndarray:
-    """Funding charged at 00:00, 08:00 and 16:00 UTC on perpetuals only (zero elsewhere)."""
-    eight = 8 * 3_600_000_000_000
-    at = (clock_ts % eight) == 0
-    perp = np.array([i.kind == "perpetual" for i in instruments])
-    return np.where(at[:, None] & perp[None, :], rate_8h, 0.0)
+    return Clocked(clock_ts, read, open_, high, low, close, tradable, decision, rows_list, volume, spread)
 
 
 def baseline_targets(ck: Clocked, runs: list[SymbolRun], kind: str) -> np.ndarray:

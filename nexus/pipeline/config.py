@@ -50,6 +50,7 @@ RunConfig = _section_class("run", "RunConfig")
 BookConfig = _section_class("books", "BookConfig", {"parsed": _parsed})
 CostConfig = _section_class("costs", "CostConfig")
 RiskConfig = _section_class("risk", "RiskConfig")
+ExecutionConfig = _section_class("execution", "ExecutionConfig")
 ReportConfig = _section_class("report", "ReportConfig")
 QualityLayer = _section_class("layers.quality", "QualityLayer")
 SignalLayer = _section_class("layers.signals", "SignalLayer")
@@ -78,6 +79,7 @@ class BacktestConfig:
     books: list[BookConfig] = field(default_factory=_default_books)
     costs: CostConfig = field(default_factory=CostConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
+    execution: ExecutionConfig = field(default_factory=ExecutionConfig)
     layers: LayersConfig = field(default_factory=LayersConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     source: str = "<defaults>"
@@ -101,7 +103,8 @@ class BacktestConfig:
         r = BACKTEST.resolve(data, source, overrides or ())
         layers = LayersConfig(**{name: _LAYER_CLASSES[name](**r["layers"][name]) for name in LAYERS})
         cfg = cls(profile=r["profile"], run=RunConfig(**r["run"]), books=[BookConfig(**b) for b in r["books"]],
-                  costs=CostConfig(**r["costs"]), risk=RiskConfig(**r["risk"]), layers=layers,
+                  costs=CostConfig(**r["costs"]), risk=RiskConfig(**r["risk"]),
+                  execution=ExecutionConfig(**r["execution"]), layers=layers,
                   report=ReportConfig(**r["report"]), source=source)
         cfg.validate()
         return cfg
@@ -142,6 +145,8 @@ class BacktestConfig:
         for key in ("max_hold", "min_hold", "drawdown_cooloff"):
             if getattr(R, key):
                 _tf(getattr(R, key), f"{s}: risk.{key}")
+        if self.execution.limit_timeout:
+            _tf(self.execution.limit_timeout, f"{s}: execution.limit_timeout")
         for key in ("start", "end"):
             if getattr(run, key):
                 to_utc_ns(getattr(run, key), what=f"{s}: run.{key}")

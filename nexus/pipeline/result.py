@@ -49,6 +49,7 @@ class BookResult:
     baselines: dict[str, BaselineResult]
     mq_plot: dict[str, np.ndarray]
     equity_estimate_final: float
+    fill_sensitivity: pd.DataFrame | None = None  # the same decisions under aggressive / realistic / conservative fills
     segments: pd.DataFrame | None = None  # before / after the models' training end (None: rules only)
     ts: np.ndarray = field(default=None, repr=False)  # the book's clock (bar open times, ns UTC)
     targets: np.ndarray = field(default=None, repr=False)  # [n, k] target weights sent to the simulator, NaN = none

@@ -24,7 +24,8 @@ from nexus.errors import ConfigError, StoreError
 from nexus.metrics import daily_returns
 from nexus.mqscore.config import REGIME_NAMES
 from nexus.pipeline import attribution as A
-from nexus.pipeline.book import BookRun, apply_limits, baseline_targets, build_clock, simulate
+from nexus.pipeline.book import BookRun, baseline_targets, build_clock
+from nexus.pipeline.layers.execution import EXIT_NAMES, execute, targets_of
 from nexus.pipeline.config import BacktestConfig
 from nexus.pipeline.funnel import reason_table, series_funnel, funnel_table
 from nexus.pipeline.manifest import build_manifest
@@ -33,6 +34,8 @@ from nexus.pipeline.progress import Timings
 from nexus.pipeline.result import BacktestResult, BaselineResult, BookResult
 from nexus.pipeline.segments import oos_start_ns, split_record
 from nexus.pipeline.symbol import run_symbol
+
+FILL_MODELS = ("aggressive", "realistic", "conservative")
 
 
 def resolve_config(config: Any = None, overrides: Mapping[str, Any] | list[str] | None = None) -> BacktestConfig:
@@ -152,20 +155,28 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
         return None
     with timings.stage("layers"):
         ck = build_clock(runs, book.clock, [i.calendar for i in insts])
-        targets = apply_limits(ck, cfg, book.clock)
-    names = [r.symbol for r in runs]
     t0 = time.perf_counter()
     with timings.stage("simulation"):
-        pf = simulate(ck, targets.target, cfg, book.capital, insts, names)
+        sim = execute(ck, cfg, book.capital, insts, book.clock)
     t1 = time.perf_counter()
+    pf = sim.pf
+    names = [r.symbol for r in runs]
+    targets = targets_of(sim, ck.decision, book.capital)
+    sensitivity = {}
+    if cfg.costs.fill_sensitivity:
+        with timings.stage("simulation"):
+            for fm in FILL_MODELS:
+                sensitivity[fm] = sim if fm == sim.fill else execute(ck, cfg, book.capital, insts, book.clock, fill=fm)
+    t2 = time.perf_counter()
     bases = {}
     with timings.stage("baselines"):
         for kind in cfg.run.baselines:
-            bases[kind] = simulate(ck, baseline_targets(ck, runs, kind), cfg, book.capital, insts, names)
+            bases[kind] = execute(ck, cfg, book.capital, insts, book.clock, decision=baseline_targets(ck, runs, kind),
+                                  rules=False).pf
     timings.say(f"{book.name:<8s} {len(ck.clock_ts):,} clock rows x {len(runs)}: {len(pf.orders):,} orders  "
-                f"simulation {t1 - t0:5.2f} s  baselines {time.perf_counter() - t1:5.2f} s")
+                f"simulation {t1 - t0:5.2f} s  fill models {t2 - t1:5.2f} s  baselines {time.perf_counter() - t2:5.2f} s")
     series = [f"{r.symbol}/{r.timeframe}" for r in runs]
-    return BookRun(book.name, names, series, book.capital, runs, ck, targets, pf, bases, insts,
+    return BookRun(book.name, names, series, book.capital, runs, ck, targets, pf, sim, sensitivity, bases, insts,
                    oos_start_ns(models.models, series))
 
 
@@ -198,7 +209,9 @@ def _stats(pf: Any, year_days: float | None = None) -> pd.Series:
     return s.iloc[:, 0] if isinstance(s, pd.DataFrame) else s
 
 
-def _costs(pf: Any, capital: float) -> dict[str, float]:
+def _costs(pf: Any, capital: float, sim: Any = None) -> dict[str, float]:
+    """The book's costs: fees (split into commission and exchange fees when the simulator recorded
+    the split), slippage (the spread model's part as ``spread``), funding, rolls."""
     o = pf.orders
     fees = float(o["fees"].sum()) if len(o) else 0.0
     slip = float(o["slippage"].sum()) if len(o) else 0.0
@@ -207,8 +220,16 @@ def _costs(pf: Any, capital: float) -> dict[str, float]:
     pnl = float(tr["pnl"].sum()) if len(tr) else 0.0
     # trade P&L is net of fees; whatever else moved the value is funding
     funding = float(value[-1] - capital - pnl)
-    return {"fees": round(fees, 6), "slippage": round(slip, 6), "funding": round(funding, 6),
-            "total": round(fees + slip + max(0.0, -funding), 6)}
+    out = {"fees": round(fees, 6), "slippage": round(slip, 6), "funding": round(funding, 6),
+           "total": round(fees + slip + max(0.0, -funding), 6)}
+    if sim is not None:
+        f = sim.fills
+        spread = sim.slippage_model == "spread"
+        out.update({"commission": round(float(f["commission"].sum()), 6),
+                    "exchange fees": round(float(f["exchange_fees"].sum()), 6),
+                    "spread": round(slip if spread else 0.0, 6), "slippage": round(0.0 if spread else slip, 6),
+                    "roll": 0.0})
+    return out
 
 
 def _value(pf: Any) -> np.ndarray:
@@ -216,21 +237,11 @@ def _value(pf: Any) -> np.ndarray:
     return v if v.ndim == 1 else v[:, 0]
 
 
-def _exit_names(tr: np.ndarray, run: BookRun, fill_lag: int) -> list[str]:
-    """Why each trade ended: the overlay's exit code on the row whose target closed it."""
-    from nexus.pipeline.overlay_kernels import EXIT_NAMES
+def _exit_names(tr: np.ndarray) -> list[str]:
+    """Why each trade ended: the reason the simulator recorded on the order that closed it."""
+    from nexus.portfolio.enums import Reason
 
-    n = len(run.clock.clock_ts)
-    out = []
-    codes = run.targets.exit_code
-    for e, c, st in zip(tr["exit_idx"], tr["col"], tr["status"]):
-        if st == 0:
-            out.append("open")
-            continue
-        row = int(e) - fill_lag
-        code = int(codes[row, c]) if 0 <= row < n else 0
-        out.append(EXIT_NAMES[code] if code else "signal")
-    return out
+    return [EXIT_NAMES[Reason._fields[int(r)]] if st == 1 else "open" for r, st in zip(tr["exit_reason"], tr["status"])]
 
 
 def _trade_frame(pf: Any, run: BookRun, shares: np.ndarray, strategy_names: tuple[str, ...], fill_lag: int) -> pd.DataFrame:
@@ -256,7 +267,7 @@ def _trade_frame(pf: Any, run: BookRun, shares: np.ndarray, strategy_names: tupl
         "fees": tr["fees"],
         "slippage": tr["slippage"],
         "duration_bars": tr["duration"],
-        "exit_reason": _exit_names(tr, run, fill_lag),
+        "exit_reason": _exit_names(tr),
         "lead_strategy": lead,
     })
 
@@ -281,8 +292,45 @@ def _symbol_stats(pf: Any, run: BookRun) -> pd.DataFrame:
             "fees": float(oo["fees"].sum()) if len(oo) else 0.0,
             "slippage": float(oo["slippage"].sum()) if len(oo) else 0.0,
         }
+        sim = run.sim
+        if sim is not None:  # quantity (contracts for futures), the fee split, order outcomes
+            f = sim.fills[sim.fills["col"] == j]
+            lim = sim.limits[sim.limits["col"] == j]
+            spread = sim.slippage_model == "spread"
+            rows[key].update({
+                "quantity traded": float(f["size"].sum()),
+                "commission": float(f["commission"].sum()),
+                "exchange fees": float(f["exchange_fees"].sum()),
+                "fees per unit": float(f["fees"].sum() / f["size"].sum()) if len(f) else float("nan"),
+                "spread": float(f["slippage"].sum()) if spread else 0.0,
+                "slippage": 0.0 if spread else float(f["slippage"].sum()),
+                "funding": float(sim.funding_paid[j]),
+                "roll": 0.0,
+                "maker fills": int((f["order_type"] == 1).sum()),
+                "partial fills": int((f["status"] == 1).sum()),
+                "limit orders": len(lim),
+                "limits filled": int((lim["status"] == 0).sum()),
+                "limits cancelled": int((lim["status"] == 2).sum()),
+                "limits expired": int((lim["status"] == 3).sum()),
+                "limits crossed": int((lim["status"] == 4).sum()),
+            })
     df = pd.DataFrame(rows).T
     df.index.name = "series"
+    return df
+
+
+def _sensitivity(run: BookRun, year_days: float | None) -> pd.DataFrame:
+    """The same decisions under each fill model: how much of the result the fill assumption carries."""
+    rows = {}
+    for fm, sim in run.sensitivity.items():
+        st = _stats(sim.pf, year_days)
+        rows[fm] = {"Total Return [%]": float(st.get("Total Return [%]", np.nan)),
+                    "Sharpe Ratio": float(st.get("Sharpe Ratio", np.nan)),
+                    "Max Drawdown [%]": float(st.get("Max Drawdown [%]", np.nan)),
+                    "orders": len(sim.fills), "fees": float(sim.fills["fees"].sum()),
+                    "slippage": float(sim.fills["slippage"].sum())}
+    df = pd.DataFrame(rows).T
+    df.index.name = "fill model"
     return df
 
 
@@ -302,7 +350,7 @@ def summarize_book(run: BookRun, cfg: BacktestConfig, timings: Timings) -> BookR
         drawdown = (equity / equity.cummax() - 1.0).rename("drawdown")
         tr = pf.trades
         names = run.runs[0].strategy_names
-        fill_lag = 1 if cfg.costs.fill == "next_open" else 0
+        fill_lag = 0 if run.sim is not None and run.sim.fill == "aggressive" else 1
         shares = A.trade_shares(tr["entry_idx"], tr["col"], run.targets.target, run.clock.decision_rows,
                                 [r.contrib for r in run.runs], fill_lag) if len(names) else np.zeros((len(tr), 0))
         pnl_share, trade_share = A.split_pnl(np.asarray(tr["pnl"], dtype=np.float64), shares) if len(tr) else (
@@ -335,7 +383,8 @@ def summarize_book(run: BookRun, cfg: BacktestConfig, timings: Timings) -> BookR
             name=run.name, series=run.series, capital=run.capital, equity=equity, drawdown=drawdown,
             segments=split_record(equity, trade_frame, run.oos_start_ns, run.capital, year_days),
             daily_returns=_daily(equity, run.capital), stats=_stats(pf, year_days), symbol_stats=_symbol_stats(pf, run),
-            trades=trade_frame, costs=_costs(pf, run.capital),
+            trades=trade_frame, costs=_costs(pf, run.capital, run.sim),
+            fill_sensitivity=_sensitivity(run, year_days),
             funnel=funnel_table(per_series), reasons=reason_table(reasons), attribution=attribution,
             baselines=bases, mq_plot=_mq_plot(run, cfg.report.max_points),
             equity_estimate_final=float(run.targets.equity[-1]) if len(run.targets.equity) else 1.0,

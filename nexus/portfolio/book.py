@@ -93,6 +93,7 @@ class BookSim:
     exit_code: np.ndarray  # [n, k] uint8 enums.Reason of an exit decided on that bar
     fill: str
     slippage_model: str
+    funding_paid: np.ndarray  # [k] funding paid per column (negative: received)
 
 
 def corwin_schultz(high: np.ndarray, low: np.ndarray) -> np.ndarray:
@@ -258,7 +259,7 @@ def simulate_book(
     while True:
         fills = np.zeros(cap_f, dtype=fill_dt)
         limits = np.zeros(cap_l, dtype=limit_dt)
-        nf, nl, value, cash, pos, held, reason, exit_code = simulate_book_nb(
+        nf, nl, value, cash, pos, held, reason, exit_code, fpaid = simulate_book_nb(
             o, h, lo, c, trad, dec, day, half, sig, vol, fund, off, mult, tick, lot, taker, maker, comm, exch,
             float(init_cash), fm, sm, float(slippage), float(max_participation), float(stop_loss), float(take_profit),
             float(trailing_stop), bool(stop_first), float(symbol_cap), float(gross_cap), float(daily_loss_limit),
@@ -280,4 +281,4 @@ def simulate_book(
                    report_groups=np.array([0, k], dtype=np.int64), group_names=["group"], columns=list(range(k)),
                    ts=ts_arr, freq=None, was_1d=False, rerun=lambda save_cash, save_pos: (v2, c2, pos))
     return BookSim(pf, fills, limits, value, cash, pos, held, reason, exit_code, enums.FillModel._fields[fm],
-                   enums.BookSlippage._fields[sm])
+                   enums.BookSlippage._fields[sm], fpaid)

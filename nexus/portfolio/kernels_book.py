@@ -138,7 +138,7 @@ def simulate_book_nb(
     order_type, limit_timeout, timeout_cross,
     fills, limits,
 ):
-    """Walk the book once. Returns (n_fills, n_limits, value, cash, pos, held, reason, exit_code).
+    """Walk the book once. Returns (n_fills, n_limits, value, cash, pos, held, reason, exit_code, funding paid).
 
     ``fills`` / ``limits`` are preallocated record buffers; when a count exceeds
     a buffer's length the caller runs again with a larger one.
@@ -150,6 +150,7 @@ def simulate_book_nb(
     held_out = np.zeros((n, k))
     reason = np.zeros((n, k), np.uint8)
     exit_code = np.zeros((n, k), np.uint8)
+    funding_paid = np.zeros(k)
     cash = init_cash
     pos = np.zeros(k)
     w = np.zeros(k)  # weight the book holds or has ordered (the caps' view)
@@ -383,6 +384,7 @@ def simulate_book_nb(
             if pos[j] != 0.0:
                 pm = pos[j] * close[t, j] * mult[j]
                 cash -= pm * funding[t, j]
+                funding_paid[j] += pm * funding[t, j]
                 equity += pm - pm * funding[t, j]
         if equity > peak:
             peak = equity
@@ -593,4 +595,4 @@ def simulate_book_nb(
         equity = v
         value[t] = v
         cash_out[t] = cash
-    return cnt, nlim, value, cash_out, pos_out, held_out, reason, exit_code
+    return cnt, nlim, value, cash_out, pos_out, held_out, reason, exit_code, funding_paid

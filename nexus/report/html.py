@@ -63,6 +63,9 @@ def render_html(res: Any, pngs: dict[str, bytes]) -> str:
         if name in pngs:
             parts.append(f"<h2>{html.escape(titles.get(name, name))}</h2>")
             parts.append(_img(name, pngs[name]))
+    for name, b in res.books.items():
+        if getattr(b, "fill_sensitivity", None) is not None and len(b.fill_sensitivity):
+            parts.append(f"<h2>Fill models: {html.escape(name)}</h2>" + _table(b.fill_sensitivity))
     parts.append("<h2>Per series</h2>" + _table(res.symbol_stats))
     parts.append("<h2>Costs</h2>" + _table(pd.DataFrame(res.costs).T))
     for name, b in res.books.items():

@@ -54,6 +54,7 @@ def result_dict(res: Any, points: int = 1000) -> dict:
             "attribution": _frame(b.attribution),
             "trades": len(b.trades),
             "segments": None if getattr(b, "segments", None) is None else _frame(b.segments),
+            "fill_sensitivity": None if getattr(b, "fill_sensitivity", None) is None else _frame(b.fill_sensitivity),
             "daily_returns": {d.date().isoformat(): _clean(v) for d, v in b.daily_returns.items()},
             "equity": _downsample(b.equity, points),
             "baselines": {k: {"stats": _clean(v.stats.to_dict()), "trades": v.trades, "costs": _clean(v.costs)}

@@ -48,6 +48,10 @@ def summary_text(res: Any, full: bool = False) -> str:
     out.extend(source_lines(man))
     stats = headline_stats(res.stats, only=not full)
     out.append(section("Performance (books beside their baselines on the same data and costs)", text_table(stats)))
+    for name, book in res.books.items():
+        if getattr(book, "fill_sensitivity", None) is not None and len(book.fill_sensitivity):
+            out.append(section(f"Fill models: {name} (the same decisions under each fill assumption)",
+                               text_table(book.fill_sensitivity)))
     per = res.symbol_stats.copy()
     per.index = [f"{book}: {series}" for book, series in per.index]
     per.index.name = "book: series"

@@ -9,7 +9,9 @@ import pytest
 
 from nexus.pipeline import reasons as R
 from nexus.pipeline.kernels import WARMUP_RETURNS, rule_scores_nb
-from nexus.pipeline.layers.execution import book_targets, place_on_clock
+from nexus.pipeline.layers.execution import place_on_clock, targets_of
+from nexus.portfolio.book import simulate_book
+from nexus.portfolio.enums import Reason
 from tests.conftest import make_bars
 
 
@@ -58,14 +60,16 @@ def test_rule_scores_causal():
 
 
 def _run(dec, px=None, high=None, low=None, tradable=None, day=None, **kw):
+    """The book rules, now the simulator's: decisions filled at their bar's close, so rows line up."""
     n, k = dec.shape
     px = np.full((n, k), 100.0) if px is None else px
     params = dict(stop_loss=0.02, take_profit=0.04, symbol_cap=0.2, gross_cap=1.0, daily_loss_limit=0.02,
-                  max_drawdown=0.15, max_hold_rows=0, pyramid=True, cost_rate=0.0)
+                  max_drawdown=0.15, max_hold_rows=0, pyramid=True, fill="aggressive", init_cash=10_000.0)
     params.update(kw)
-    return book_targets(dec, np.ones((n, k), bool) if tradable is None else tradable,
-                        px if high is None else high, px if low is None else low, px,
-                        np.zeros(n, np.int64) if day is None else day, **params)
+    sim = simulate_book(px, px if high is None else high, px if low is None else low, px, dec,
+                        tradable=np.ones((n, k), bool) if tradable is None else tradable,
+                        day_id=np.zeros(n, np.int64) if day is None else day, **params)
+    return targets_of(sim, dec, params["init_cash"])
 
 
 def test_pyramid_up_to_symbol_cap_then_refuse():
@@ -102,8 +106,6 @@ def test_gross_at_cap_up_to_rounding_lets_no_dust_increment_through():
 
 
 def test_stop_loss_and_take_profit_close_then_allow_reentry():
-    from nexus.pipeline.overlay_kernels import EXIT_STOP_LOSS, EXIT_TAKE_PROFIT
-
     dec = np.full((6, 1), np.nan)
     dec[0, 0] = 0.1
     dec[1, 0] = 0.1  # decided on the bar the stop is hit: refused, no same-bar re-entry
@@ -111,11 +113,10 @@ def test_stop_loss_and_take_profit_close_then_allow_reentry():
     low = np.full((6, 1), 100.0)
     low[1, 0] = 97.9  # below 98 = entry * (1 - 2 %)
     high = np.full((6, 1), 100.0)
-    high[4, 0] = 96.0  # short from 100: take profit at 96 (4 %) is reached from below? no: needs low <= 96
-    low[4, 0] = 95.9
+    low[4, 0] = 95.9  # short from 100: take profit at 96 (4 %) reached
     out = _run(dec, low=low, high=high)
     assert out.target[:, 0].tolist() == pytest.approx([0.1, 0.0, -0.1, np.nan, 0.0, np.nan], nan_ok=True)
-    assert out.exit_code[1, 0] == EXIT_STOP_LOSS and out.exit_code[4, 0] == EXIT_TAKE_PROFIT
+    assert out.exit_code[1, 0] == Reason.sl and out.exit_code[4, 0] == Reason.tp
     assert out.reason[1, 0] == R.SYMBOL_CLOSED
     assert out.held[:, 0].tolist() == pytest.approx([0.1, 0.0, -0.1, -0.1, 0.0, 0.0])
 
@@ -145,9 +146,7 @@ def test_drawdown_stop_is_final():
     px[1:, 0] = 80.0
     out = _run(dec, px=px, symbol_cap=1.0, stop_loss=0.0, take_profit=0.0, daily_loss_limit=0.0, max_drawdown=0.15)
     assert out.target[1, 0] == 0.0 and out.reason[3, 0] == R.DRAWDOWN_STOP
-    from nexus.pipeline.overlay_kernels import EXIT_DRAWDOWN
-
-    assert out.exit_code[1, 0] == EXIT_DRAWDOWN
+    assert out.exit_code[1, 0] == Reason.drawdown_stop
 
 
 def test_time_stop_and_closed_market():
@@ -163,10 +162,10 @@ def test_time_stop_and_closed_market():
     assert out.reason[1, 0] == R.SYMBOL_CLOSED
 
 
-def test_costs_lower_the_estimate():
+def test_fees_lower_the_equity():
     dec = np.full((2, 1), np.nan)
     dec[0, 0] = 0.1
-    out = _run(dec, cost_rate=0.0015)
+    out = _run(dec, taker_fee=0.0015)
     assert out.equity[0] == pytest.approx(1 - 0.1 * 0.0015)
 
 
@@ -201,7 +200,8 @@ def test_asof_on_clock_coarse_series_never_fills_at_a_past_open():
     five = make_bars(4, seed=1, timeframe="5m", step_ns=5 * MINUTE_NS)
     clock_ts = T0 + np.arange(20) * MINUTE_NS
     read = clock_ts + MINUTE_NS
-    o, h, lo, c, tr = asof_on_clock(five, read, MINUTE_NS, "24/7")
+    o, h, lo, c, tr, vol, spread = asof_on_clock(five, read, MINUTE_NS, "24/7")
+    assert vol[4] == five.volume[0] and vol[5] == 0.0  # a bar's volume only on the row it became known
     # bar 0 closes at T0 + 5 min = read of row 4
     assert np.isnan(np.where(tr, 0.0, np.nan)[:4]).all() and tr[4:].all()
     assert c[4] == five.close[0] and c[8] == five.close[0] and c[9] == five.close[1]

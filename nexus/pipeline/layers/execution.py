@@ -1,60 +1,108 @@
-"""Layer 8, execution: symbol decisions -> book targets under book-wide limits -> simulator.
+"""Layer 8, execution: symbol decisions -> orders for the book -> the simulator, once per book.
 
 Decisions made on each symbol's own bars are placed on the book's clock at
 the first clock instant at or after the deciding bar's close (never
-earlier), then :func:`book_targets` walks the clock once (numba) applying,
-in order: stop-loss / take-profit exits (a bar whose low/high crosses the
-level closes the position at the next fill), the daily loss limit (flat until the
-next UTC day), the maximum-drawdown stop (flat for the rest of the run, or
-for ``drawdown_cooloff`` with the peak reset after it), the
-time stop, the per-symbol cap (adds up to ``symbol_cap`` when ``pyramid``)
-and the gross exposure cap. It emits target weights only where something
-changes (NaN = keep the position), so the simulator trades only on
-decisions and exits. The limits read an equity *estimate* (weights marked
-close to close, costs on turnover); fills, costs and the numbers reported
-come from ``Portfolio.from_targets`` afterwards.
-
->>> import numpy as np
->>> dec = np.full((4, 1), np.nan); dec[0, 0] = 0.1; dec[2, 0] = -0.1
->>> px = np.full((4, 1), 100.0)
->>> out = book_targets(dec, np.ones((4, 1), bool), px, px, px, np.zeros(4, np.int64), stop_loss=0.02,
-...                    take_profit=0.04, symbol_cap=0.2, gross_cap=1.0, daily_loss_limit=0.02, max_drawdown=0.15,
-...                    max_hold_rows=0, pyramid=True, cost_rate=0.0)
->>> out.target[:, 0].tolist()
-[0.1, nan, -0.1, nan]
+earlier). This layer only chooses *what* is sent and how: the order type
+(``execution.order_type``: market, or limit entries ``limit_offset`` ticks /
+spreads inside the decision close that rest ``limit_timeout`` and are then
+cancelled or cross), the fill and slippage models, each instrument's fees,
+and the book's rules (stops, time stop, minimum hold, daily loss limit,
+drawdown stop, caps, pyramiding) as parameters. Every rule is applied, and
+every number computed, by :func:`nexus.portfolio.book.simulate_book`; nothing
+here computes equity, fees or stops.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from nexus.pipeline.overlay_kernels import book_overlay_nb
+from nexus.data.timeframes import NS_PER_DAY, timeframe_ns
+from nexus.portfolio.book import BookSim, fill_name, simulate_book
+
+EXIT_NAMES = {"signal": "signal", "sl": "stop_loss", "tp": "take_profit", "tsl": "trailing_stop", "end": "open",
+              "rebalance": "signal", "time_stop": "time_stop", "daily_loss_limit": "daily_loss_limit",
+              "drawdown_stop": "drawdown_stop", "reversal": "reversal"}
 
 
 @dataclass
 class BookTargets:
-    target: np.ndarray  # [n, k] NaN = no order
-    reason: np.ndarray  # [n, k] uint8 book-level rejection of a decision
-    exit_code: np.ndarray  # [n, k] uint8 why a target closed / reversed (overlay_kernels.EXIT_NAMES)
-    held: np.ndarray  # [n, k] weights the overlay believes are held
-    equity: np.ndarray  # [n] equity estimate (starts at 1)
+    target: np.ndarray  # [n, k] weight the book moved to on that row (accepted decisions, 0 on exits), NaN = none
+    reason: np.ndarray  # [n, k] uint8 book-level rejection of a decision (simulator codes 80-85)
+    exit_code: np.ndarray  # [n, k] uint8 enums.Reason of an exit decided on that row
+    held: np.ndarray  # [n, k] weights held or ordered after row t
+    equity: np.ndarray  # [n] book value relative to the capital
 
 
-def book_targets(decision: np.ndarray, tradable: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray,
-                 day_id: np.ndarray, *, stop_loss: float, take_profit: float, symbol_cap: float, gross_cap: float,
-                 daily_loss_limit: float, max_drawdown: float, max_hold_rows: int, pyramid: bool,
-                 cost_rate: float, min_hold_rows: int = 0, cooloff_rows: int = 0) -> BookTargets:
-    t, r, x, h, e = book_overlay_nb(
-        np.ascontiguousarray(decision, dtype=np.float64), np.ascontiguousarray(tradable, dtype=np.bool_),
-        np.ascontiguousarray(high, dtype=np.float64), np.ascontiguousarray(low, dtype=np.float64),
-        np.ascontiguousarray(close, dtype=np.float64), np.ascontiguousarray(day_id, dtype=np.int64),
-        float(stop_loss), float(take_profit), float(symbol_cap), float(gross_cap), float(daily_loss_limit),
-        float(max_drawdown), int(max_hold_rows), bool(pyramid), float(cost_rate), int(min_hold_rows),
-        int(cooloff_rows),
+def targets_of(sim: BookSim, decision: np.ndarray, capital: float) -> BookTargets:
+    """The simulator's view of the decisions, in the shape the reports and attribution read."""
+    target = np.full(decision.shape, np.nan)
+    exits = sim.exit_code != 0
+    target[exits] = 0.0
+    ok = np.isfinite(decision) & (decision != 0.0) & (sim.reason == 0)
+    target[ok] = sim.held[ok]
+    return BookTargets(target, sim.reason, sim.exit_code, sim.held, sim.value / capital)
+
+
+def _rows(duration: str, clock: str, at_least_one: bool = True) -> int:
+    if not duration:
+        return 0
+    r = timeframe_ns(duration) // timeframe_ns(clock)
+    return int(max(r, 1) if at_least_one else r)
+
+
+def funding_per_bar(rate_8h: float, clock_ts: np.ndarray, instruments: list[Any]) -> np.ndarray:
+    """Funding rate at 00:00, 08:00 and 16:00 UTC on perpetuals only (zero elsewhere)."""
+    eight = 8 * 3_600_000_000_000
+    at = (clock_ts % eight) == 0
+    perp = np.array([i.kind == "perpetual" for i in instruments])
+    return np.where(at[:, None] & perp[None, :], rate_8h, 0.0)
+
+
+def fee_arrays(cfg: Any, instruments: list[Any]) -> dict[str, np.ndarray]:
+    """Per-column fees: each instrument's own (instruments.toml), or the config's for every one."""
+    C = cfg.costs
+    if C.instrument_fees:
+        return dict(taker_fee=np.array([i.taker_fee for i in instruments]),
+                    maker_fee=np.array([i.maker_fee for i in instruments]),
+                    commission_per_contract=np.array([getattr(i, "commission_per_contract", 0.0) for i in instruments]),
+                    exchange_fee_per_contract=np.array([getattr(i, "exchange_fee_per_contract", 0.0)
+                                                        for i in instruments]))
+    k = len(instruments)
+    return dict(taker_fee=np.full(k, C.fee), maker_fee=np.full(k, C.maker_fee),
+                commission_per_contract=np.zeros(k), exchange_fee_per_contract=np.zeros(k))
+
+
+def execute(ck: Any, cfg: Any, capital: float, instruments: list[Any], clock: str, *, decision: np.ndarray | None = None,
+            fill: str | None = None, rules: bool = True) -> BookSim:
+    """Send the book's decisions (or ``decision``) to the simulator with the config's orders, costs and rules.
+
+    ``rules=False`` (the baselines): no stops, limits or caps beyond one unit of equity per series, market orders.
+    """
+    R, C, E = cfg.risk, cfg.costs, cfg.execution
+    dec = ck.decision if decision is None else decision
+    kw: dict[str, Any] = dict(
+        tradable=ck.tradable, day_id=ck.clock_ts // NS_PER_DAY, ts=ck.clock_ts, spread=ck.spread, volume=ck.volume,
+        init_cash=capital, multiplier=np.array([i.multiplier for i in instruments]),
+        tick_size=np.array([i.tick_size for i in instruments]), lot_size=np.array([i.lot_size for i in instruments]),
+        fill=fill_name(fill or C.fill), slippage_model=C.slippage_model, slippage=C.slippage,
+        max_participation=C.max_participation, **fee_arrays(cfg, instruments),
     )
-    return BookTargets(t, r, x, h, e)
+    if C.funding_rate_8h:
+        kw["funding"] = funding_per_bar(C.funding_rate_8h, ck.clock_ts, instruments)
+    if rules:
+        kw.update(stop_loss=R.stop_loss, take_profit=R.take_profit, trailing_stop=R.trailing_stop,
+                  stop_first=R.intrabar == "stop_first", symbol_cap=R.symbol_cap, gross_cap=R.gross_cap,
+                  daily_loss_limit=R.daily_loss_limit, max_drawdown=R.max_drawdown,
+                  cooloff_rows=_rows(R.drawdown_cooloff, clock), max_hold_rows=_rows(R.max_hold, clock),
+                  min_hold_rows=_rows(R.min_hold, clock, at_least_one=False), pyramid=R.pyramid,
+                  order_type=E.order_type, limit_offset=E.limit_offset, limit_offset_unit=E.limit_offset_unit,
+                  limit_timeout=_rows(E.limit_timeout, clock), timeout_action=E.timeout_action)
+    else:
+        kw.update(symbol_cap=1.0, gross_cap=float(len(instruments)), pyramid=False)
+    return simulate_book(ck.open, ck.high, ck.low, ck.close, dec, **kw)
 
 
 def place_on_clock(read_ts: np.ndarray, bar_close_ts: np.ndarray, bar_idx: np.ndarray,
