@@ -13,7 +13,7 @@ The TOML file (see sweep.toml at the repository root, every key optional):
                ({steps} spreads n values over the strategy's sweep range, or over from..to)
     [sweep]    method (grid|random), n_iter, metric, seed, where (e.g. ["fast < slow"]),
                engine (local|ray), address, num_cpus, chunk_columns (0 = from free memory), pbo_blocks
-    [costs]    fees, slippage (fractions), price (next_open|close|next_worst), init_cash
+    [costs]    fees, slippage (fractions), slippage_model (fixed|spread|volume), price (next_open|close|next_worst), init_cash
     [output]   folder, top, heatmap, progress
 
 Every key's type, default and allowed values are defined once in
@@ -220,6 +220,7 @@ def sweep_kwargs(cfg: dict[str, Any]) -> dict[str, Any]:
         chunk_columns=s["chunk_columns"] or None, engine=s["engine"], address=s["address"] or None,
         num_cpus=s["num_cpus"] or None, seed=s["seed"], direction=cfg["strategy"]["direction"],
         pbo_blocks=s["pbo_blocks"], fees=c["fees"], slippage=c["slippage"], price=c["price"], init_cash=c["init_cash"],
+        slippage_model=c["slippage_model"],
     )
 
 

@@ -67,15 +67,16 @@ BACKTEST = Schema(
                 'price against the order among open, high and low', choices=FILL_CHOICES),
             Key("instrument_fees", "bool", True, "true: each instrument's maker / taker fractions and per-contract "
                 "commission and exchange fees from nexus/data/instruments.toml (see `fees`); false: `fee` and "
-                "`maker_fee` for every instrument"),
-            FEE.named("fee", help="taker commission, fraction of notional, when instrument_fees = false"),
-            FEE.named("maker_fee", lo=-0.01, help="maker commission (limit fills), when instrument_fees = false"),
-            Key("slippage_model", "str", "fixed", '"none"; "fixed": `slippage` x price; "ticks": `slippage` ticks; '
-                '"spread": half the quoted spread (Corwin-Schultz from high/low without one); "volume": square-root '
-                'impact `slippage` x sigma x price x sqrt(size / volume), capped by `max_participation`',
+                "`maker_fee` for every instrument (taker / maker fractions, no per-contract fees)"),
+            FEE,
+            FEE.named("maker_fee", lo=-0.01, help="maker commission (limit fills); with instrument_fees = false"),
+            Key("slippage_model", "str", "fixed", '"none"; "fixed": `slippage` x price; "ticks": `slippage_ticks` '
+                'ticks; "spread": half the quoted spread (Corwin-Schultz from high/low without one); "volume": '
+                'square-root impact `impact` x sigma x price x sqrt(size / volume), capped by `max_participation`',
                 choices=("none", "fixed", "ticks", "spread", "volume")),
-            SLIPPAGE.named("slippage", hi=100.0, help="the slippage model's coefficient: fraction of price (fixed), "
-                           "ticks (ticks), impact scale (volume)"),
+            SLIPPAGE,
+            Key("slippage_ticks", "float", 1.0, 'ticks against each order, slippage_model = "ticks"', lo=0.0, hi=100.0),
+            Key("impact", "float", 1.0, 'square-root impact coefficient, slippage_model = "volume"', lo=0.0, hi=100.0),
             Key("max_participation", "float", 0.1, "volume model: an order takes at most this share of a bar's "
                 "volume; the rest fills over the next bars", lo=0.0, hi=1.0, lo_open=True),
             Key("funding_rate_8h", "float", 0.0, "perpetual funding per 8 h, charged 00/08/16 UTC", lo=-0.01, hi=0.01),

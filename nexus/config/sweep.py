@@ -49,6 +49,9 @@ SWEEP = Schema(
         Section("costs", (
             FEE.named("fees"),
             SLIPPAGE,
+            Key("slippage_model", "str", "fixed", '"fixed": `slippage` x price; "spread": `slippage` x the fill bar\'s '
+                'high - low; "volume": square-root impact `slippage` x price x sqrt(size / volume)',
+                choices=("fixed", "spread", "volume")),
             Key("price", "str", "next_open", "fill price", choices=("next_open", "close", "next_worst")),
             CAPITAL.named("init_cash", default=10_000.0),
         ), help="what a fill costs"),

@@ -81,6 +81,7 @@ class ChunkEvaluator:
             open=b.open,
             high=b.high,
             low=b.low,
+            volume=b.volume if kw.get("slippage_model") == "volume" else None,
             **kw,
         )
         value = np.asarray(pf.value, dtype=np.float64).reshape(len(b), -1)

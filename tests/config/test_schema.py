@@ -108,9 +108,9 @@ def test_open_section_takes_any_key_and_sets_merge_into_it():
     (BACKTEST, ["risk.stop_loss=two"], "--set: risk.stop_loss = 'two' has the wrong type: allowed a number 0 <= x <= 1"),
     (BACKTEST, ["risk.stoploss=0.1"], "--set: unknown key risk.stoploss: allowed keys in [risk]: stop_loss, take_profit, "
                                       "position_cap, symbol_cap, gross_cap, daily_loss_limit, max_drawdown, "
-                                      "drawdown_cooloff, max_hold, min_hold, pyramid"),
+                                      "drawdown_cooloff, max_hold, min_hold, pyramid, trailing_stop, intrabar"),
     (BACKTEST, ["riks.stop_loss=0.1"], "--set: unknown section [riks]: allowed sections: [run], [[books]], [costs], "
-                                       "[risk], [layers.*], [report]"),
+                                       "[risk], [execution], [layers.*], [report]"),
     (BACKTEST, ["layers.x.y=1"], "--set: unknown section [layers.x]: allowed sections in [layers]: [layers.quality], "
                                  "[layers.signals], [layers.meta], [layers.aggregate], [layers.governance], "
                                  "[layers.risk], [layers.sizing], [layers.execution]"),

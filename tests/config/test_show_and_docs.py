@@ -55,7 +55,7 @@ def test_show_sweep_file_and_schema_flag(capsys):
     (["--set", "risk.stop_loss=-0.1"], "nexus: error: --set: risk.stop_loss = -0.1 is out of range: allowed 0 <= x <= 1"),
     (["--set", "risk.stop_loss"], "nexus: error: --set 'risk.stop_loss': expected SECTION.KEY=VALUE, e.g. --set risk.stop_loss=0.03"),
     (["--schema", "sweep", "--set", "costs.fee=0.1"],
-     "nexus: error: --set: unknown key costs.fee: allowed keys in [costs]: fees, slippage, price, init_cash"),
+     "nexus: error: --set: unknown key costs.fee: allowed keys in [costs]: fees, slippage, slippage_model, price, init_cash"),
     (["--defaults", "--config", "backtest.toml"], "nexus: error: config show: give --config FILE or --defaults, not both"),
 ])
 def test_show_errors_are_one_line_with_status_2(capsys, argv, err):

@@ -55,7 +55,8 @@ def test_file_values_beat_profile_and_overrides_beat_file(tmp_path):
                                              "enabled, threshold, min_mean_confidence, function"),
     ("[risk]\nstop_loss = \"two\"\n", "risk.stop_loss = 'two' has the wrong type: allowed a number 0 <= x <= 1"),
     ("[risk]\nstop_loss = nan\n", "risk.stop_loss = nan has the wrong type: allowed a number 0 <= x <= 1"),
-    ("[costs]\nfill = \"vwap\"\n", "costs.fill = 'vwap' is not allowed: allowed one of 'next_open', 'close'"),
+    ("[costs]\nfill = \"vwap\"\n", "costs.fill = 'vwap' is not allowed: allowed one of 'realistic', 'aggressive', "
+                                    "'conservative', 'next_open', 'close', 'next_worst'"),
     ('profile = "fast"\n', "profile = 'fast' is not allowed: allowed one of 'default', 'original'"),
     ("[run]\nstart = \"2026-02-01\"\nend = \"2026-01-01\"\n", "run.start '2026-02-01' is not before run.end '2026-01-01'"),
     ("[[books]]\nname = \"x\"\nsymbols = [\"BTCUSDT\"]\n", "books[0] ('x'): symbol 'BTCUSDT' needs a timeframe, e.g. 'BTCUSDT/1m'"),
@@ -80,12 +81,12 @@ def test_file_values_beat_profile_and_overrides_beat_file(tmp_path):
     ("[risk]\nstop_loss = 0.0\n", "risk.stop_loss and risk.take_profit must be > 0 for Kelly sizing (b = take_profit / "
                                   "stop_loss); set them or use layers.sizing.method = 'vol_target'"),
     ("[riks]\nstop_loss = 0.1\n", "unknown section [riks]: allowed sections: [run], [[books]], [costs], [risk], "
-                                  "[layers.*], [report]"),
+                                  "[execution], [layers.*], [report]"),
     ("[layers.foo]\nx = 1\n", "unknown section [layers.foo]: allowed sections in [layers]: [layers.quality], "
                               "[layers.signals], [layers.meta], [layers.aggregate], [layers.governance], [layers.risk], "
                               "[layers.sizing], [layers.execution]"),
     ("stop_loss = 0.1\n", "unknown key stop_loss: allowed keys in top level: profile, [run], [[books]], [costs], [risk], "
-                          "[layers.*], [report]"),
+                          "[execution], [layers.*], [report]"),
 ])
 def test_errors_are_one_line_naming_file_key_and_allowed_values(tmp_path, text, message):
     p = write(tmp_path, text)
@@ -98,6 +99,7 @@ def test_errors_are_one_line_naming_file_key_and_allowed_values(tmp_path, text, 
     ("[run]\nstart = \"yesterday-ish\"\n", "run.start 'yesterday-ish' is not a date"),
     ("[[books]]\nname = \"x\"\nsymbols = [\"NQ/1h\"]\nclock = \"1hour\"\n", "books[0] ('x'): clock: timeframe '1hour' is not understood"),
     ("[risk]\nmax_hold = \"3 days\"\n", "risk.max_hold: timeframe '3 days' is not understood"),
+    ("[execution]\nlimit_timeout = \"soon\"\n", "execution.limit_timeout: timeframe 'soon' is not understood"),
     ("not toml at all [", "not valid TOML"),
 ])
 def test_errors_from_the_data_layer_and_toml_name_the_file(tmp_path, text, needle):

@@ -87,7 +87,8 @@ def execute(ck: Any, cfg: Any, capital: float, instruments: list[Any], clock: st
         tradable=ck.tradable, day_id=ck.clock_ts // NS_PER_DAY, ts=ck.clock_ts, spread=ck.spread, volume=ck.volume,
         init_cash=capital, multiplier=np.array([i.multiplier for i in instruments]),
         tick_size=np.array([i.tick_size for i in instruments]), lot_size=np.array([i.lot_size for i in instruments]),
-        fill=fill_name(fill or C.fill), slippage_model=C.slippage_model, slippage=C.slippage,
+        fill=fill_name(fill or C.fill), slippage_model=C.slippage_model,
+        slippage={"ticks": C.slippage_ticks, "volume": C.impact}.get(C.slippage_model, C.slippage),
         max_participation=C.max_participation, **fee_arrays(cfg, instruments),
     )
     if C.funding_rate_8h:
