@@ -247,9 +247,13 @@ def simulate_book(
     vol = _grid(volume, n, k, "volume", 0.0)
     if sm == enums.BookSlippage.volume and volume is None:
         raise ConfigError("slippage_model='volume' needs volume=; pass the bars' volume")
-    quoted = _grid(spread, n, k, "spread", np.nan)
-    half = np.where(np.isfinite(quoted), quoted / 2.0, corwin_schultz(h, lo) * c / 2.0)
-    sig = rolling_sigma(c)
+    # the estimates cost a pass over every bar: made only for the models that read them
+    if sm == enums.BookSlippage.spread or (ot == enums.OrderType.limit and limit_offset_unit == "spreads"):
+        quoted = _grid(spread, n, k, "spread", np.nan)
+        half = np.where(np.isfinite(quoted), quoted / 2.0, corwin_schultz(h, lo) * c / 2.0)
+    else:
+        half = np.zeros((n, k))
+    sig = rolling_sigma(c) if sm == enums.BookSlippage.volume else np.zeros((n, k))
     fund = _grid(funding, n, k, "funding", 0.0)
     unit = tick if limit_offset_unit == "ticks" else None
     off = np.broadcast_to(limit_offset * unit[None, :], (n, k)) if unit is not None else limit_offset * 2.0 * half

@@ -311,7 +311,8 @@ def simulate_book_nb(
                 cash += dc
                 pos[j] = p + dp
             if lim_rec[j] < limits.shape[0]:
-                limits[lim_rec[j]]["status"] = LS_FILLED
+                # nothing to fill (the size rounds to no lot at the limit): the order is void, not filled
+                limits[lim_rec[j]]["status"] = LS_FILLED if d != 0.0 and (d > 0.0) == buy else LS_CANCELLED
                 limits[lim_rec[j]]["done_idx"] = t
         # 2. intrabar stops on this bar's range
         if stop_loss > 0.0 or take_profit > 0.0 or trailing > 0.0:

@@ -61,7 +61,8 @@ fill_dt = np.dtype(
 )
 
 # The book simulator's limit orders: placed on bar ``idx`` at ``price`` for target ``weight``; ``status``
-# 0 filled, 1 still resting at the end, 2 cancelled (new decision or book limit), 3 expired (time-out),
+# 0 filled, 1 still resting at the end, 2 cancelled (new decision, book limit, or a size that rounds to
+# nothing at the limit), 3 expired (time-out),
 # 4 crossed (time-out, then filled at market); ``done_idx`` is the bar it ended (-1 = resting).
 limit_dt = np.dtype(
     [

@@ -173,7 +173,9 @@ def run(o, h, l, c, dec, *, tradable, day, half, sigma, volume, funding, offset,
                 trade(t, j, abs(d), buy, p, 0.0, True, "signal", 1, 0)
                 opened(t, j, before, abs(d), p, t + 1)
                 s.stops_from = t + 1
-            end_limit(j, t, 0)
+                end_limit(j, t, 0)
+            else:
+                end_limit(j, t, 2)  # the size rounds to nothing at the limit price
         # 3. stops
         for j in range(k):
             s = cols[j]
