@@ -38,6 +38,7 @@ class Clocked:
     decision_rows: list[np.ndarray]  # per symbol: clock row of each decision (-1 = after the end)
     volume: np.ndarray | None = None  # the newly closed bar's volume on rows where one closed, else 0
     spread: np.ndarray | None = None  # the last closed bar's quoted spread (NaN where the data has none)
+    roll_gap: np.ndarray | None = None  # futures: calendar spread on the row a new contract's prices start, else NaN
 
 
 @dataclass
@@ -129,6 +130,43 @@ def build_clock(runs: list[SymbolRun], clock: str, calendars: list[str]) -> Cloc
         decision[rows[ok], j] = r.decision_target[ok]
         rows_list.append(rows)
     return Clocked(clock_ts, read, open_, high, low, close, tradable, decision, rows_list, volume, spread)
+
+
+def use_contract_prices(ck: Clocked, runs: list[SymbolRun], instruments: list[Any], store: Any, clock: str) -> None:
+    """Futures trade their contracts: a future's prices on the clock become its front contract's own
+    (unadjusted) prices and each row where a new contract's prices start carries the calendar spread
+    (``ck.roll_gap``), so the simulator rolls the position there and P&L comes from contract prices.
+    Signals keep reading the back-adjusted series. A series whose contracts are not in the store, or
+    whose bars are not the contracts' (a store written without them), keeps the continuous prices.
+    """
+    from nexus.data.contracts import is_contract, store_view
+    from nexus.errors import DataError
+
+    n, k = ck.close.shape
+    ck.roll_gap = np.full((n, k), np.nan)
+    clock_ns = timeframe_ns(clock)
+    for j, (r, inst) in enumerate(zip(runs, instruments)):
+        if inst.kind != "future" or is_contract(r.symbol) or len(r.bars) == 0:
+            continue
+        try:
+            cont = store_view(store, r.symbol, r.timeframe, "front")
+        except DataError:
+            continue
+        idx = np.searchsorted(cont.bars.ts, r.bars.ts)
+        if idx.max() >= len(cont.bars) or not np.array_equal(cont.bars.ts[idx], r.bars.ts):
+            continue
+        front = cont.bars.take(idx)
+        o, h, lo, c, _tr, _v, _s = asof_on_clock(front, ck.read_ts, clock_ns, inst.calendar)
+        which = cont.contract[idx]
+        bar = np.searchsorted(r.bars.close_ts, ck.read_ts, side="right") - 1
+        wc = np.where(bar >= 0, which[np.maximum(bar, 0)], -1)
+        rows = np.flatnonzero((wc[1:] != wc[:-1]) & (wc[:-1] >= 0)) + 1
+        gap = cont.spread[wc[rows] - cont.contract[0] - 1]  # roll i leads into contract contract[0] + i + 1
+        if timeframe_ns(r.timeframe) != clock_ns:
+            o[rows] += gap  # a coarser series' row opens at the old contract's last close: quote it in the new one
+        ck.open[:, j], ck.high[:, j], ck.low[:, j], ck.close[:, j] = o, np.maximum(h, np.maximum(o, c)), \
+            np.minimum(lo, np.minimum(o, c)), c
+        ck.roll_gap[rows, j] = gap
 
 
 def baseline_targets(ck: Clocked, runs: list[SymbolRun], kind: str) -> np.ndarray:

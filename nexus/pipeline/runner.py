@@ -24,7 +24,7 @@ from nexus.errors import ConfigError, StoreError
 from nexus.metrics import daily_returns
 from nexus.mqscore.config import REGIME_NAMES
 from nexus.pipeline import attribution as A
-from nexus.pipeline.book import BookRun, baseline_targets, build_clock
+from nexus.pipeline.book import BookRun, baseline_targets, build_clock, use_contract_prices
 from nexus.pipeline.layers.execution import EXIT_NAMES, execute, targets_of
 from nexus.pipeline.config import BacktestConfig
 from nexus.pipeline.funnel import reason_table, series_funnel, funnel_table
@@ -36,6 +36,7 @@ from nexus.pipeline.segments import oos_start_ns, split_record
 from nexus.pipeline.symbol import run_symbol
 
 FILL_MODELS = ("aggressive", "realistic", "conservative")
+ROLL = 10  # enums.Reason.roll: the two legs of a futures roll
 
 
 def resolve_config(config: Any = None, overrides: Mapping[str, Any] | list[str] | None = None) -> BacktestConfig:
@@ -155,6 +156,7 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
         return None
     with timings.stage("layers"):
         ck = build_clock(runs, book.clock, [i.calendar for i in insts])
+        use_contract_prices(ck, runs, insts, store, book.clock)
     t0 = time.perf_counter()
     with timings.stage("simulation"):
         sim = execute(ck, cfg, book.capital, insts, book.clock)
@@ -228,7 +230,7 @@ def _costs(pf: Any, capital: float, sim: Any = None) -> dict[str, float]:
         out.update({"commission": round(float(f["commission"].sum()), 6),
                     "exchange fees": round(float(f["exchange_fees"].sum()), 6),
                     "spread": round(slip if spread else 0.0, 6), "slippage": round(0.0 if spread else slip, 6),
-                    "roll": 0.0})
+                    "roll": round(float((f["fees"] + f["slippage"])[f["reason"] == ROLL].sum()), 6)})
     return out
 
 
@@ -305,7 +307,8 @@ def _symbol_stats(pf: Any, run: BookRun) -> pd.DataFrame:
                 "spread": float(f["slippage"].sum()) if spread else 0.0,
                 "slippage": 0.0 if spread else float(f["slippage"].sum()),
                 "funding": float(sim.funding_paid[j]),
-                "roll": 0.0,
+                "roll": float((f["fees"] + f["slippage"])[f["reason"] == ROLL].sum()),
+                "rolls": int((f["reason"] == ROLL).sum() // 2),
                 "maker fills": int((f["order_type"] == 1).sum()),
                 "partial fills": int((f["status"] == 1).sum()),
                 "limit orders": len(lim),

@@ -35,6 +35,12 @@ One walk over the bars (``kernels_book.simulate_book_nb``), per bar:
    (flat, then no entries for ``cooloff_rows`` bars, after which the peak
    restarts; 0 = for the rest of the run). A series out of session is
    flattened at its next fill.
+0. **Futures rolls** (``roll_gap``), before everything else on a roll bar:
+   a position in the expiring contract is closed at its price (the bar's
+   open, quoted in the new contract, less the calendar spread) and reopened
+   at the open in the new contract, both legs paying fees and slippage
+   (order reason "roll"); stop levels and a resting limit follow the
+   contract. Prices are the contracts' own, so P&L is too.
 5. **Time stop** (``max_hold_rows`` from the entry fill) sends an exit order;
    then this bar's **decisions** under the book limits: the minimum hold (no
    reversal younger than ``min_hold_rows``), pyramiding up to ``symbol_cap``,
@@ -176,6 +182,7 @@ def fill_name(value: str) -> str:
 def simulate_book(
     open: Any, high: Any, low: Any, close: Any, decision: Any, *,
     tradable: Any = None, day_id: Any = None, ts: Any = None, spread: Any = None, volume: Any = None,
+    roll_gap: Any = None,
     funding: Any = None, init_cash: float = 10_000.0,
     multiplier: Any = 1.0, tick_size: Any = 0.0, lot_size: Any = 0.0, taker_fee: Any = 0.0, maker_fee: Any = 0.0,
     commission_per_contract: Any = 0.0, exchange_fee_per_contract: Any = 0.0,
@@ -192,6 +199,8 @@ def simulate_book(
     (NaN = none). ``spread`` is the quoted spread in price units (NaN / None: Corwin-Schultz),
     ``funding`` the rate charged at each bar's close on position value (perpetuals only),
     ``day_id`` the trading day of each bar (default: UTC days of ``ts``, else one day).
+    ``roll_gap[t, j]`` (futures): the first bar of a new front contract, prices from then on quoted in
+    it, and the calendar spread new - old (NaN = no roll); the held position rolls at that bar's open.
     """
     from nexus.portfolio.wrapper import Portfolio
 
@@ -255,6 +264,9 @@ def simulate_book(
         half = np.zeros((n, k))
     sig = rolling_sigma(c) if sm == enums.BookSlippage.volume else np.zeros((n, k))
     fund = _grid(funding, n, k, "funding", 0.0)
+    rolls = _grid(roll_gap, n, k, "roll_gap", np.nan)
+    if np.isinf(rolls).any():
+        raise ConfigError("simulate_book: roll_gap holds inf; use NaN where no roll happens")
     unit = tick if limit_offset_unit == "ticks" else None
     off = np.broadcast_to(limit_offset * unit[None, :], (n, k)) if unit is not None else limit_offset * 2.0 * half
     off = np.ascontiguousarray(off, dtype=np.float64)
@@ -264,7 +276,7 @@ def simulate_book(
         fills = np.zeros(cap_f, dtype=fill_dt)
         limits = np.zeros(cap_l, dtype=limit_dt)
         nf, nl, value, cash, pos, held, reason, exit_code, fpaid = simulate_book_nb(
-            o, h, lo, c, trad, dec, day, half, sig, vol, fund, off, mult, tick, lot, taker, maker, comm, exch,
+            o, h, lo, c, trad, dec, day, half, sig, vol, fund, off, rolls, mult, tick, lot, taker, maker, comm, exch,
             float(init_cash), fm, sm, float(slippage), float(max_participation), float(stop_loss), float(take_profit),
             float(trailing_stop), bool(stop_first), float(symbol_cap), float(gross_cap), float(daily_loss_limit),
             float(max_drawdown), int(cooloff_rows), int(max_hold_rows), int(min_hold_rows), bool(pyramid), ot,

@@ -23,7 +23,7 @@ SlippageModel = _enum("SlippageModel", "fixed", "spread", "volume")
 TargetType = _enum("TargetType", "weight", "amount", "value")
 Side = _enum("Side", "buy", "sell")
 Reason = _enum("Reason", "signal", "sl", "tp", "tsl", "end", "rebalance", "time_stop", "daily_loss_limit",
-               "drawdown_stop", "reversal")
+               "drawdown_stop", "reversal", "roll")
 FillModel = _enum("FillModel", "aggressive", "realistic", "conservative")
 BookSlippage = _enum("BookSlippage", "none", "fixed", "ticks", "spread", "volume")
 OrderType = _enum("OrderType", "market", "limit")

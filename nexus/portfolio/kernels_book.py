@@ -36,6 +36,7 @@ R_TIME = 6
 R_DAILY = 7
 R_DRAWDOWN = 8
 R_REVERSAL = 9
+R_ROLL = 10
 # limit order outcomes
 LS_FILLED = 0
 LS_CANCELLED = 2
@@ -131,7 +132,7 @@ def _round_units(u, lot):
 
 @njit(cache=True)
 def simulate_book_nb(
-    open_, high, low, close, tradable, decision, day_id, half_spread, sigma, volume, funding, limit_offset,
+    open_, high, low, close, tradable, decision, day_id, half_spread, sigma, volume, funding, limit_offset, roll_gap,
     mult, tick, lot, taker, maker, per_comm, per_exch,
     init_cash, fill_model, slip_model, slip_coef, max_part, stop_loss, take_profit, trailing, stop_first,
     symbol_cap, gross_cap, daily_loss_limit, max_drawdown, cooloff_rows, max_hold_rows, min_hold_rows, pyramid,
@@ -183,6 +184,33 @@ def simulate_book_nb(
             stopped = False
             peak = equity
         r = t - 1 if t > 0 else 0  # the row whose spread / volatility / volume a fill at this open knows
+        # 0. futures rolls: a position in the expiring contract is closed at its price (this bar's open,
+        # quoted in the new contract, less the calendar spread) and reopened in the new one, both legs
+        # paying fees and slippage; levels follow the contract
+        for j in range(k):
+            g = roll_gap[t, j]
+            if not (g == g):
+                continue
+            if lim[j]:
+                lim_px[j] += g
+            if pos[j] == 0.0:
+                continue
+            u = abs(pos[j])
+            long = pos[j] > 0.0
+            old = open_[t, j] - g
+            if old < 0.0:
+                old = 0.0
+            off = _slip(slip_model, slip_coef, old, tick[j], half_spread[r, j], sigma[r, j], volume[r, j], u)
+            dc, dp, px, cnt = _fill(fills, cnt, j, t, u, not long, old, off, False, R_ROLL, MARKET, F_FILLED,
+                                    mult[j], tick[j], taker[j], per_comm[j], per_exch[j])
+            cash += dc
+            base = open_[t, j]
+            off = _slip(slip_model, slip_coef, base, tick[j], half_spread[r, j], sigma[r, j], volume[r, j], u)
+            dc, dp, px, cnt = _fill(fills, cnt, j, t, u, long, base, off, False, R_ROLL, MARKET, F_FILLED,
+                                    mult[j], tick[j], taker[j], per_comm[j], per_exch[j])
+            cash += dc
+            entry[j] += g
+            extreme[j] += g
         # 1. market orders decided at the last close fill now (open, or the bar's worst price)
         if fill_model != AGGRESSIVE:
             eq_o = cash

@@ -58,3 +58,32 @@ def test_default_trades_and_beats_nothing_silently(golden):
     b = golden.main
     assert len(b.trades) > 0 and set(b.baselines) == {"sma_crossover", "buy_and_hold"}
     assert len(b.baselines["sma_crossover"].portfolio.orders) > 0
+
+
+def test_futures_books_roll_their_contracts(tmp_path):
+    """NQ books trade the contracts: a position held into a roll bar is closed in the expiring contract and
+    reopened in the next, the two legs apart by exactly the calendar spread (no slippage), each paying
+    2.25 USD per contract; P&L comes from contract prices, signals from the back-adjusted series."""
+    from nexus.data.contracts import store_view
+    from nexus.data.sources.synth import build_default_store
+    from nexus.data.store import BarStore
+
+    build_default_store(BarStore(tmp_path), scale=0.3, seed=3, symbols=["NQ"], progress=False)
+    res = backtest({"run": {"store": str(tmp_path), "use_models": False, "progress": False, "baselines": []},
+                    "books": [{"name": "NQ-1h", "symbols": ["NQ/1h"], "clock": "1h", "capital": 1e7}],
+                    "costs": {"slippage_model": "none", "fill_sensitivity": False}})
+    book = res.books["NQ-1h"]
+    o = book.portfolio.orders
+    roll = o[o["reason"] == 10]
+    cont = store_view(BarStore(tmp_path), "NQ", "1h", "front")
+    assert len(roll) > 0 and len(roll) % 2 == 0
+    spread_at = dict(zip(cont.roll_ts.tolist(), cont.spread.tolist()))
+    front_open = dict(zip(cont.bars.ts.tolist(), cont.bars.open.tolist()))
+    for a, b in zip(roll[0::2], roll[1::2]):
+        t = int(book.ts[a["idx"]])
+        assert a["idx"] == b["idx"] and a["size"] == b["size"] and a["side"] != b["side"]
+        assert b["price"] == pytest.approx(front_open[t]) and b["price"] - a["price"] == pytest.approx(spread_at[t])
+        assert a["fees"] == pytest.approx(2.25 * a["size"]) and b["fees"] == pytest.approx(2.25 * b["size"])
+        # the position was held into the roll bar in the expiring contract
+        assert np.asarray(book.portfolio.position)[a["idx"] - 1, 0] != 0.0
+    assert book.symbol_stats.loc["NQ/1h", "rolls"] == len(roll) // 2

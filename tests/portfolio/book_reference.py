@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 EPS = 1e-9
 REASON = {"signal": 0, "sl": 1, "tp": 2, "tsl": 3, "time_stop": 6, "daily_loss_limit": 7, "drawdown_stop": 8,
-          "reversal": 9}
+          "reversal": 9, "roll": 10}
 
 
 def round_price(p, tick, up):
@@ -49,7 +49,7 @@ class Ref:
     exits: dict = field(default_factory=dict)
 
 
-def run(o, h, l, c, dec, *, tradable, day, half, sigma, volume, funding, offset, mult, tick, lot, taker, maker,
+def run(o, h, l, c, dec, *, tradable, day, half, sigma, volume, funding, offset, rolls, mult, tick, lot, taker, maker,
         comm, exch, cash, fill, slip_model, slip, max_part, sl, tp, trail, stop_first, symbol_cap, gross_cap, dll,
         mdd, cooloff, max_hold, min_hold, pyramid, order_type, timeout, cross):
     n, k = len(c), len(c[0])
@@ -106,6 +106,23 @@ def run(o, h, l, c, dec, *, tradable, day, half, sigma, volume, funding, offset,
         if stopped and cooloff > 0 and t - stopped_at >= cooloff:
             stopped, peak = False, equity
         prev = max(t - 1, 0)
+        # 0. rolls: out of the old contract (open less the spread), into the new one (the open)
+        for j in range(k):
+            gap = rolls[t][j]
+            if gap != gap:
+                continue
+            s = cols[j]
+            if s.limit is not None:
+                s.limit["px"] += gap
+            if s.pos == 0:
+                continue
+            size, long = abs(s.pos), s.pos > 0
+            old = max(o[t][j] - gap, 0.0)
+            trade(t, j, size, not long, old, slippage(j, old, size, prev), False, "roll", 0, 0)
+            trade(t, j, size, long, o[t][j], slippage(j, o[t][j], size, prev), False, "roll", 0, 0)
+            s.pos = size if long else -size
+            s.entry += gap
+            s.best += gap
         # 1. pending market orders
         if fill != "aggressive":
             eq = book_value(o[t])

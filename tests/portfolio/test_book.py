@@ -51,6 +51,7 @@ def cases(draw, order_type):
         spread=np.where(rng.random((n, k)) < 0.5, c * 0.001, np.nan) if draw(st.booleans()) else None,
         volume=rng.uniform(0.0, 50.0, (n, k)),
         funding=np.where(rng.random((n, k)) < 0.2, rng.normal(0, 1e-4, (n, k)), 0.0),
+        roll_gap=np.where(rng.random((n, k)) < 0.08, rng.normal(0, 2.0, (n, k)), np.nan),
         init_cash=10_000.0,
         multiplier=rng.choice([1.0, 2.0, 20.0], k), tick_size=tick, lot_size=rng.choice([0.0, 0.01, 1.0], k),
         taker_fee=rng.choice([0.0, 0.001], k), maker_fee=rng.choice([-0.0001, 0.0, 0.0002], k),
@@ -83,7 +84,7 @@ def _reference(o, h, lo, c, dec, kw):
     return ref.run(
         o.tolist(), h.tolist(), lo.tolist(), c.tolist(), dec.tolist(), tradable=kw["tradable"].tolist(),
         day=kw["day_id"].tolist(), half=half.tolist(), sigma=rolling_sigma(c).tolist(), volume=kw["volume"].tolist(),
-        funding=kw["funding"].tolist(), offset=np.asarray(off).tolist(), mult=cols("multiplier"), tick=cols("tick_size"),
+        funding=kw["funding"].tolist(), offset=np.asarray(off).tolist(), rolls=kw["roll_gap"].tolist(), mult=cols("multiplier"), tick=cols("tick_size"),
         lot=cols("lot_size"), taker=cols("taker_fee"), maker=cols("maker_fee"), comm=cols("commission_per_contract"),
         exch=cols("exchange_fee_per_contract"), cash=kw["init_cash"], fill=kw["fill"],
         slip_model=kw["slippage_model"], slip=kw["slippage"], max_part=kw["max_participation"], sl=kw["stop_loss"],
@@ -245,7 +246,7 @@ def test_refusals_name_the_valid_choices():
 def _cut(case, t):
     o, h, lo, c, dec, kw = case
     kw = dict(kw)
-    for name in ("tradable", "spread", "volume", "funding"):
+    for name in ("tradable", "spread", "volume", "funding", "roll_gap"):
         if kw[name] is not None:
             kw[name] = kw[name][:t]
     kw["day_id"] = kw["day_id"][:t]
@@ -267,3 +268,21 @@ def test_truncating_the_bars_never_changes_the_past(case, frac):
     assert len(part.fills) == len(before)
     for f in FIELDS:
         np.testing.assert_allclose(part.fills[f].astype(float), before[f].astype(float), rtol=1e-12, atol=1e-9)
+
+
+def test_a_roll_closes_the_old_contract_and_opens_the_new_with_fees_on_both_legs():
+    # front prices: the old contract at 20,000 until bar 2, the new one 50 points above from bar 2 on
+    c = np.array([[20_000.0], [20_000.0], [20_050.0], [20_070.0]])
+    o = np.array([[20_000.0], [20_000.0], [20_050.0], [20_050.0]])
+    h, lo = np.maximum(o, c), np.minimum(o, c)
+    dec = np.full((4, 1), np.nan)
+    dec[0, 0] = 0.5
+    gap = np.full((4, 1), np.nan)
+    gap[2, 0] = 50.0
+    sim = simulate_book(o, h, lo, c, dec, roll_gap=gap, init_cash=1_000_000.0, multiplier=20.0, tick_size=0.25,
+                        lot_size=1.0, commission_per_contract=0.85, exchange_fee_per_contract=1.40)
+    f = sim.fills
+    assert f["reason"].tolist() == [0, 10, 10] and f["price"].tolist() == [20_000.0, 20_000.0, 20_050.0]
+    assert f["side"].tolist() == [0, 1, 0] and f["size"].tolist() == [1.0, 1.0, 1.0]
+    # P&L from contract prices only: +20 points x 20 in the new contract, three fills of 2.25
+    assert sim.value[-1] == pytest.approx(1_000_000.0 + 20 * 20.0 - 3 * 2.25)

@@ -24,7 +24,7 @@ from nexus.portfolio.book import BookSim, fill_name, simulate_book
 
 EXIT_NAMES = {"signal": "signal", "sl": "stop_loss", "tp": "take_profit", "tsl": "trailing_stop", "end": "open",
               "rebalance": "signal", "time_stop": "time_stop", "daily_loss_limit": "daily_loss_limit",
-              "drawdown_stop": "drawdown_stop", "reversal": "reversal"}
+              "drawdown_stop": "drawdown_stop", "reversal": "reversal", "roll": "roll"}
 
 
 @dataclass
@@ -85,6 +85,7 @@ def execute(ck: Any, cfg: Any, capital: float, instruments: list[Any], clock: st
     dec = ck.decision if decision is None else decision
     kw: dict[str, Any] = dict(
         tradable=ck.tradable, day_id=ck.clock_ts // NS_PER_DAY, ts=ck.clock_ts, spread=ck.spread, volume=ck.volume,
+        roll_gap=ck.roll_gap,
         init_cash=capital, multiplier=np.array([i.multiplier for i in instruments]),
         tick_size=np.array([i.tick_size for i in instruments]), lot_size=np.array([i.lot_size for i in instruments]),
         fill=fill_name(fill or C.fill), slippage_model=C.slippage_model,
