@@ -138,6 +138,7 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
     end = cfg.run.end or None
     resolved = cfg.to_dict()
     symbol_keys = []
+    series_keys = []
     for sym, tf in book.parsed():
         t0 = time.perf_counter()
         series_key = config_key(resolved, DATA_KEYS, f"{sym}/{tf}", getattr(store, "root", id(store)))
@@ -152,6 +153,7 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
         before = dict(timings.seconds)
         symbol_key = config_key(resolved, STAGE_KEYS["signals"] + STAGE_KEYS["symbol"], series_key, _functions_key(cfg))
         symbol_keys.append(symbol_key)
+        series_keys.append(series_key)
         runs.append(cache.get("symbol", symbol_key, lambda: run_symbol(bars, cfg, models, timings, calendar=inst.calendar,
                                                                         cache=cache, series_key=series_key)))
         r = runs[-1]
@@ -177,8 +179,9 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
     with timings.stage("baselines"):
         # buy and hold is also the benchmark of the relative statistics, so it runs even when not listed
         for kind in dict.fromkeys([*cfg.run.baselines, "buy_and_hold"]):
-            bases[kind] = cache.get("baselines", config_key(resolved, STAGE_KEYS["simulation"], clock_key, kind,
-                                                            book.capital),
+            # baselines read the prices on the clock and the bars' own SMA signal, never the layers' decisions
+            bases[kind] = cache.get("baselines", config_key(resolved, STAGE_KEYS["baselines"], book.clock, kind,
+                                                            book.capital, *series_keys),
                                     lambda: simulate(ck, baseline_targets(ck, runs, kind), cfg, book.capital, insts, names))
     timings.say(f"{book.name:<8s} {len(ck.clock_ts):,} clock rows x {len(runs)}: {len(pf.orders):,} orders  "
                 f"simulation {t1 - t0:5.2f} s  baselines {time.perf_counter() - t1:5.2f} s")
