@@ -1,11 +1,19 @@
-"""``nexus sweep``: a parameter sweep of one strategy over one series of the store.
+"""``nexus sweep``: a pipeline sweep over backtest config keys, or one strategy's parameters over one series.
 
-    nexus sweep --config sweep.toml
-    nexus sweep --config sweep.toml --symbol ETHUSDT --metric sortino --out sweeps/eth
+    nexus sweep --config sweep.toml                          # pipeline sweep: the file has a [backtest] table
+    nexus sweep --config sweep.toml --walk-forward 4 --metric sortino
+    nexus sweep --config sweep.toml --set 'grid."costs.fee"=[0.0005, 0.001]' --engine ray --yes
+    nexus sweep --config sweep_sma.toml --symbol ETHUSDT --metric sortino --out sweeps/eth
     nexus sweep --strategy ts_momentum --set grid.lookback='{steps = 8}' --method random --n-iter 5
-    nexus sweep --config sweep.toml --engine ray --address ray://head:10001
 
-The TOML file (see sweep.toml at the repository root, every key optional):
+A pipeline sweep (sweep.toml; keys in docs/pipeline.md) runs every combination
+through the pipeline of ``nexus backtest`` and writes results.parquet / .csv,
+best.toml (``nexus backtest --config best.toml`` runs it unchanged) and
+sweep.json into the output folder, prints the top rows with bootstrap
+intervals and PSR / DSR / PBO, and records a run (``nexus runs``).
+
+Without a [backtest] table (or without --config) the sweep is the one-strategy
+sweep of sweep_sma.toml (every key optional):
 
     [data]     symbol, timeframe, start, end (UTC; end exclusive)
     [strategy] name (any registered strategy or baseline), direction (long|short|both)
@@ -78,6 +86,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override any key with a TOML value, e.g. --set grid.fast='[5, 10]' (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g = p.add_argument_group("pipeline sweeps (a config with a [backtest] table)")
+    g.add_argument("--walk-forward", type=int, default=None, metavar="N",
+                   help="walk-forward optimisation over N out-of-sample windows ([walk_forward] windows)")
+    g.add_argument("--train-ratio", type=float, default=None, help="in-sample / out-of-sample length")
+    g.add_argument("--anchored", action="store_true", help="in-sample windows grow from the first day")
+    g.add_argument("--workers", type=int, default=None, help="local engine: processes (1 = this process)")
+    g.add_argument("--yes", action="store_true", help="run a grid above 2,000 combinations")
+    g.add_argument("--runs", default=None, metavar="DIR", help="run records folder ([output] runs; '' = none)")
     p.set_defaults(func=run)
 
 
@@ -236,6 +252,14 @@ def read_bars(cfg: dict[str, Any], store_root: str):
 def run(args: argparse.Namespace) -> int:
     from nexus.sweep.runner import sweep
 
+    raw = read_toml(args.config, "copy sweep.toml from the repository root") if args.config else {}
+    if "backtest" in raw:
+        from nexus.commands.sweep_pipeline import run_pipeline
+
+        return run_pipeline(args, raw)
+    if args.walk_forward or args.workers is not None or args.anchored or args.train_ratio is not None:
+        raise ConfigError("--walk-forward, --train-ratio, --anchored and --workers are for pipeline sweeps (a config "
+                          "with a [backtest] table, e.g. sweep.toml); nx.walk_forward covers one strategy in Python")
     cfg = load_config(args.config, _overrides(args))
     bars = read_bars(cfg, args.store)
     out = Path(cfg["output"]["folder"])

@@ -151,6 +151,12 @@ def check_count(n: int, n_bars: int | None, *, yes: bool, limit: int = COMBINATI
 _CACHE: StageCache | None = None  # one per process: shared by every chunk that process runs
 
 
+def reset_cache() -> None:
+    """Forget this process's shared stages (the next sweep computes every stage afresh)."""
+    global _CACHE
+    _CACHE = None
+
+
 def _process_cache(max_entries: int) -> StageCache:
     global _CACHE
     if _CACHE is None or _CACHE.max_entries != max_entries:
