@@ -53,6 +53,7 @@ from nexus.config import SWEEP, read_toml
 from nexus.errors import ConfigError
 from nexus.io.atomic import write_atomic
 from nexus.io.versions import versions
+from nexus.sweep.result import overfitting_line
 
 DEFAULT_GRID = {"fast": {"from": 5, "to": 50, "step": 5}, "slow": {"from": 20, "to": 200, "step": 20}}
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
@@ -281,19 +282,6 @@ def top_rows(res, top: int) -> str:
     cols = [c for c in (key, "Total Return [%]", "Max Drawdown [%]", "Trades", "End Value") if c in res.table.columns]
     cols = list(dict.fromkeys(cols))
     return res.table[cols].head(top).to_string(float_format=lambda v: f"{v:.4g}")
-
-
-def overfitting_line(of: dict[str, float]) -> str:
-    if not of:
-        return "overfitting: not enough days or trials for PSR / DSR / PBO"
-    parts = []
-    if "psr" in of:
-        parts.append(f"PSR {of['psr']:.3f}  DSR {of['dsr']:.3f} (trials {of['n_trials']:.0f}, "
-                     f"daily SR {of['sharpe']:.4f}, E[max SR] {of['expected_max_sharpe']:.4f}, "
-                     f"skew {of['skew']:.3f}, kurtosis {of['kurtosis']:.3f} raw, {of['n_obs']:.0f} days)")
-    if "pbo" in of:
-        parts.append(f"PBO {of['pbo']:.3f} ({of['pbo_blocks']:.0f} blocks)")
-    return "overfitting: " + "  ".join(parts)
 
 
 def write_outputs(res, cfg: dict[str, Any], out: Path, *, store_root: str, seconds: float) -> list[Path]:

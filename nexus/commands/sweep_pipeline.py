@@ -89,7 +89,7 @@ def run_pipeline(args: argparse.Namespace, raw: dict[str, Any]) -> int:
     given = {"file": where, "tables": raw, "overrides": sets}
     if cfg["walk_forward"]["windows"]:
         return _walk_forward(cfg, base, out, given)
-    from nexus.commands.sweep import overfitting_line
+    from nexus.sweep.result import overfitting_line
     from nexus.pipeline.runner import backtest
     from nexus.sweep.pipeline import pipeline_sweep, write_best
 

@@ -154,3 +154,19 @@ def test_walk_forward_stitched_stats_are_the_stitched_equitys(sweep_store):
     assert w["OOS Start Value"].iloc[1] == w["OOS End Value"].iloc[0]
     assert (w["test_start"] == w["train_end"]).all() and w["test_start"].iloc[1] == w["test_end"].iloc[0]
     assert eq[-1] == w["OOS End Value"].iloc[-1]
+
+
+def test_walk_forward_stats_in_money_not_from_one_regression(bars_factory):
+    # was: Start Value 1.0, End Value 8472.31 and Max Drawdown [$] -0.205 (a curve from 1.0 with the cash pasted in)
+    from nexus.sweep.walkforward import walk_forward
+
+    bars = bars_factory(6000, seed=4)
+    wf = walk_forward("sma_crossover", {"fast": [5, 10], "slow": [30, 60]}, data=bars, n_windows=3, train_ratio=2,
+                      init_cash=10_000.0, fees=0.0005, progress=False)
+    eq = wf.equity.to_numpy()
+    s = wf.stats
+    assert s["Start Value"] == 10_000.0 and s["End Value"] == eq[-1]
+    assert s["End Value"] == pytest.approx(wf.windows["OOS End Value"].iloc[-1], rel=1e-9)
+    peak = np.maximum.accumulate(np.r_[10_000.0, eq])[1:]
+    assert s["Max Drawdown [$]"] == pytest.approx(np.min(eq - peak), rel=1e-12)
+    assert s["Total Return [%]"] == pytest.approx((eq[-1] / 10_000.0 - 1) * 100, rel=1e-12)
