@@ -52,10 +52,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     v.add_argument("--timeframe", default=None, help="declared timeframe (default: inferred from spacing)")
     v.add_argument("--tz", default=None, help="zone of naive timestamps in a file (they are refused otherwise)")
     v.add_argument("--symbol", default=None)
-    v.add_argument("--ts-unit", choices=sorted(_TS_UNITS), default="ns", help="unit of integer timestamps in a file")
+    v.add_argument("--ts-unit", choices=sorted(_TS_UNITS), default=None,
+                   help="unit of epoch timestamps in a file (default: guessed from their size, as import-csv does)")
     v.set_defaults(func=cmd_validate)
 
-    r = sub.add_parser("verify", help="re-hash every stored partition against the manifest")
+    r = sub.add_parser("verify", help="re-hash every stored partition against the manifest; list orphans")
+    r.add_argument("--repair", action="store_true",
+                   help="drop damaged partitions from their manifest, remove orphans, upgrade old manifests")
     r.set_defaults(func=cmd_verify)
 
     d = sub.add_parser("delete", help="delete a dataset SYMBOL/TIMEFRAME from the store")
@@ -103,6 +106,8 @@ def _print_info(store, symbol: str | None) -> None:
         if symbol not in set(df["symbol"]):
             raise UnknownSymbolError(f"symbol {symbol!r} is not in the store at {store.root}; stored: {sorted(set(df['symbol']))}")
         df = df[df["symbol"] == symbol]
+    for problem in df.attrs.get("problems", []):
+        print(f"! {problem}")
     if df.empty:
         print(f"store {store.root}: empty (build it with `nexus data synth`)")
         return
@@ -148,8 +153,12 @@ def _read_file(path: Path, args):
             if alt in frame.columns:
                 frame = frame.rename(columns={alt: "ts"})
                 break
-    if "ts" in frame.columns and frame["ts"].dtype.kind in "iu":
-        frame["ts"] = frame["ts"].to_numpy(np.int64) * _TS_UNITS[args.ts_unit]
+    if "ts" in frame.columns and frame["ts"].dtype.kind in "iuf":
+        # epochs are read exactly as `nexus data import-csv` reads them: unit guessed unless given, range-checked
+        from nexus.data.sources.file_import import to_ts_ns
+
+        ts, _ = to_ts_ns(frame["ts"], unit=args.ts_unit, fmt=None, tz=None, where=str(path), line_of=lambda r: f"row {r + 1}")
+        frame["ts"] = ts
     return frame
 
 
@@ -178,12 +187,20 @@ def cmd_validate(args) -> int:
 
 
 def cmd_verify(args) -> int:
+    from nexus.data.store_repair import is_repaired
+
     store = _store(args)
-    problems = store.verify(progress=True)
+    if not store.root.is_dir():
+        raise StoreError(f"no bar store at {store.root}; build one with `nexus data synth` or pass --store PATH")
+    problems = store.verify(progress=True, repair=args.repair)
     for p in problems:
         print(p)
-    print(f"{len(store.symbols())} symbol(s) checked: {'OK' if not problems else f'{len(problems)} problem(s)'}")
-    return 0 if not problems else 1
+    left = [p for p in problems if not is_repaired(p)]
+    fixed = len(problems) - len(left)
+    status = "OK" if not problems else f"{len(problems)} problem(s)" + (f", {fixed} repaired" if fixed else "")
+    hint = "" if not left or args.repair else "; `nexus data verify --repair` drops damaged partitions and removes orphans"
+    print(f"{len(store.symbols())} symbol(s) checked: {status}{hint}")
+    return 0 if not left else 1
 
 
 def cmd_delete(args) -> int:

@@ -32,13 +32,16 @@ def report(args: argparse.Namespace) -> int:
 
 
 def verify(args: argparse.Namespace) -> int:
-    import numpy as np
-
+    """Every slot loads, hashes, has the manifest's shapes and belongs to the manifest's run; else exit 2."""
+    from nexus.errors import ModelError
     from nexus.models.registry import Registry
 
-    reg = Registry(args.models)
-    for slot in reg.slots():
-        m = reg.load(slot)  # raises ModelError on a hash mismatch
-        out = m.predict(np.zeros((2, m.n_features), dtype=np.float32))
-        print(json.dumps({"slot": slot, "ok": True, "outputs": list(m.outputs), "shape": list(out.shape)}))
+    records = Registry(args.models).verify()  # ModelError (exit 2) on a missing or empty registry
+    for rec in records:
+        if rec["ok"]:
+            print(json.dumps(rec))
+    bad = [r for r in records if not r["ok"]]
+    if bad:
+        more = f" (and {len(bad) - 1} more problem(s))" if len(bad) > 1 else ""
+        raise ModelError(f"{bad[0]['problem']}{more}")
     return 0

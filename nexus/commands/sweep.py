@@ -87,13 +87,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override any key with a TOML value, e.g. --set grid.fast='[5, 10]' (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--yes", action="store_true", help="run a sweep above the combination limit anyway (1,000,000 for "
+                   "one strategy, 2,000 full backtests for a pipeline sweep)")
     g = p.add_argument_group("pipeline sweeps (a config with a [backtest] table)")
     g.add_argument("--walk-forward", type=int, default=None, metavar="N",
                    help="walk-forward optimisation over N out-of-sample windows ([walk_forward] windows)")
     g.add_argument("--train-ratio", type=float, default=None, help="in-sample / out-of-sample length")
     g.add_argument("--anchored", action="store_true", help="in-sample windows grow from the first day")
     g.add_argument("--workers", type=int, default=None, help="local engine: processes (1 = this process)")
-    g.add_argument("--yes", action="store_true", help="run a grid above 2,000 combinations")
     g.add_argument("--runs", default=None, metavar="DIR", help="run records folder ([output] runs; '' = none)")
     p.set_defaults(func=run)
 
@@ -242,7 +243,11 @@ def sweep_kwargs(cfg: dict[str, Any]) -> dict[str, Any]:
 def read_bars(cfg: dict[str, Any], store_root: str):
     from nexus.data.store import BarStore
 
+    from nexus.data.timeframes import to_utc_ns
+
     d = cfg["data"]
+    if d["start"] and d["end"] and to_utc_ns(d["start"], what="start") >= to_utc_ns(d["end"], what="end"):
+        raise ConfigError(f"[data] start {d['start']!r} is not before end {d['end']!r}; swap them or widen the range")
     bars = BarStore(store_root).read(d["symbol"], d["timeframe"], start=d["start"] or None, end=d["end"] or None)
     if len(bars) < 2:
         raise ConfigError(f"{d['symbol']} {d['timeframe']} holds {len(bars)} bar(s) between "
@@ -261,12 +266,20 @@ def run(args: argparse.Namespace) -> int:
     if args.walk_forward or args.workers is not None or args.anchored or args.train_ratio is not None:
         raise ConfigError("--walk-forward, --train-ratio, --anchored and --workers are for pipeline sweeps (a config "
                           "with a [backtest] table, e.g. sweep.toml); nx.walk_forward covers one strategy in Python")
+    from nexus.sweep.grid import check_size
+
     cfg = load_config(args.config, _overrides(args))
     bars = read_bars(cfg, args.store)
+    kw = sweep_kwargs(cfg)
+    yes = bool(getattr(args, "yes", False))
+    # counted before anything is built or written: a refused sweep leaves no trace
+    line = check_size(cfg["grid"], len(bars), method=kw["method"], n_iter=kw["n_iter"], where=kw["where"], yes=yes)
+    if not cfg["output"]["progress"]:  # with progress on, nx.sweep prints the same line
+        print(f"[sweep] {line}", file=sys.stderr, flush=True)
     out = Path(cfg["output"]["folder"])
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    res = sweep(cfg["strategy"]["name"], cfg["grid"], data=bars, progress=cfg["output"]["progress"], **sweep_kwargs(cfg))
+    res = sweep(cfg["strategy"]["name"], cfg["grid"], data=bars, progress=cfg["output"]["progress"], yes=yes, **kw)
     seconds = time.perf_counter() - t0
     files = write_outputs(res, cfg, out, store_root=args.store, seconds=seconds)
     print(f"sweep {cfg['strategy']['name']} on {bars.symbol} {bars.timeframe}: {len(bars):,} bars, "

@@ -117,17 +117,17 @@ def resample(bars: Bars, timeframe: str, *, calendar: str | None = None, partial
     starts = K.group_starts_nb(labels)
     cols = {
         "ts": labels[starts[:-1]],
-        "open": K.seg_first_nb(bars.open, starts),
-        "high": K.seg_max_nb(bars.high, starts),
-        "low": K.seg_min_nb(bars.low, starts),
-        "close": K.seg_last_nb(bars.close, starts),
+        "open": K.seg_reduce_nb(bars.open, starts, K.SEG_FIRST),
+        "high": K.seg_reduce_nb(bars.high, starts, K.SEG_MAX),
+        "low": K.seg_reduce_nb(bars.low, starts, K.SEG_MIN),
+        "close": K.seg_reduce_nb(bars.close, starts, K.SEG_LAST),
     }
     for name in FLOW_COLUMNS:
         arr = getattr(bars, name)
         if arr is not None:
-            cols[name] = K.seg_sum_nb(arr, starts)
+            cols[name] = K.seg_reduce_nb(arr, starts, K.SEG_SUM)
     if bars.spread is not None:  # the quote standing when the bucket closes
-        cols["spread"] = K.seg_last_nb(bars.spread, starts)
+        cols["spread"] = K.seg_reduce_nb(bars.spread, starts, K.SEG_LAST)
     out = Bars.from_arrays(symbol=bars.symbol, timeframe=timeframe, meta=meta, **cols)
     if partial == "drop" and len(out) and not _last_bucket_complete(bars, out, dst_ns, cal):
         out = out[: len(out) - 1]

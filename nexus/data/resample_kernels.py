@@ -29,59 +29,34 @@ def group_starts_nb(labels):
     return out
 
 
+# what seg_reduce_nb computes per segment
+SEG_FIRST, SEG_LAST, SEG_MAX, SEG_MIN, SEG_SUM = 0, 1, 2, 3, 4
+
+
 @njit(cache=True)
-def seg_first_nb(x, starts):
+def seg_reduce_nb(x, starts, op):
+    """One value per segment ``starts[k] .. starts[k+1]-1`` of ``x`` (in its dtype): its first or last
+    value, maximum, minimum or sum (``SEG_*``). Segments are runs of labels, so none is empty."""
     g = starts.shape[0] - 1
     out = np.empty(g, dtype=x.dtype)
     for k in range(g):
-        out[k] = x[starts[k]]
-    return out
-
-
-@njit(cache=True)
-def seg_last_nb(x, starts):
-    g = starts.shape[0] - 1
-    out = np.empty(g, dtype=x.dtype)
-    for k in range(g):
-        out[k] = x[starts[k + 1] - 1]
-    return out
-
-
-@njit(cache=True)
-def seg_max_nb(x, starts):
-    g = starts.shape[0] - 1
-    out = np.empty(g, dtype=x.dtype)
-    for k in range(g):
-        m = x[starts[k]]
-        for i in range(starts[k] + 1, starts[k + 1]):
-            if x[i] > m:
-                m = x[i]
-        out[k] = m
-    return out
-
-
-@njit(cache=True)
-def seg_min_nb(x, starts):
-    g = starts.shape[0] - 1
-    out = np.empty(g, dtype=x.dtype)
-    for k in range(g):
-        m = x[starts[k]]
-        for i in range(starts[k] + 1, starts[k + 1]):
-            if x[i] < m:
-                m = x[i]
-        out[k] = m
-    return out
-
-
-@njit(cache=True)
-def seg_sum_nb(x, starts):
-    g = starts.shape[0] - 1
-    out = np.zeros(g, dtype=x.dtype)
-    for k in range(g):
-        s = x[starts[k]] * 0
-        for i in range(starts[k], starts[k + 1]):
-            s += x[i]
-        out[k] = s
+        s0 = starts[k]
+        s1 = starts[k + 1]
+        if op == SEG_FIRST:
+            out[k] = x[s0]
+        elif op == SEG_LAST:
+            out[k] = x[s1 - 1]
+        else:
+            acc = x[s0]
+            for i in range(s0 + 1, s1):
+                v = x[i]
+                if op == SEG_MAX:
+                    acc = v if v > acc else acc
+                elif op == SEG_MIN:
+                    acc = v if v < acc else acc
+                else:
+                    acc += v
+            out[k] = acc
     return out
 
 

@@ -36,8 +36,16 @@ import numpy as np
 import pandas as pd
 
 from nexus.data.bars import COLUMN_DTYPES, REQUIRED_COLUMNS, Bars
-from nexus.data.store_io import all_columns_order, encode_partition, raw_offsets, read_partition_into, read_raw_into
+from nexus.data.store_io import (
+    all_columns_order,
+    check_file,
+    encode_partition,
+    raw_offsets,
+    read_partition_into,
+    read_raw_into,
+)
 from nexus.data.store_merge import check_grid, merge_rows
+from nexus.data import store_verify
 from nexus.data.store_meta import (
     SCHEMA_VERSION,
     Manifest,
@@ -101,6 +109,9 @@ class BarStore:
     """Parquet bar store rooted at ``root``; see the module docstring.
 
     ``fsync=True`` makes writes durable across power loss, not only process crashes.
+    ``verify=True`` (the default) checks every partition read against its
+    content hashes (:mod:`nexus.data.store_verify`); ``False`` only serves
+    benchmarks that measure what verification costs.
 
     >>> import tempfile
     >>> import numpy as np
@@ -115,9 +126,11 @@ class BarStore:
     (['TEST'], 120000000000)
     """
 
-    def __init__(self, root: str | os.PathLike = "data/bars", *, fsync: bool = True) -> None:
+    def __init__(self, root: str | os.PathLike = "data/bars", *, fsync: bool = True, verify: bool = True) -> None:
         self.root = Path(root)
         self.fsync = fsync
+        self.verify_reads = verify
+        self._verified: dict[str, dict] = {}  # partition path -> {"stat": key, "chunks": digests} seen by reads
 
     def __repr__(self) -> str:
         return f"BarStore({str(self.root)!r})"
@@ -177,9 +190,14 @@ class BarStore:
     def info(self) -> pd.DataFrame:
         """One row per dataset: rows, first/last bar, gaps, bytes on disk, partitions, source."""
         rows = []
+        problems = []
         for sym in self.symbols():
             for tf in self.timeframes(sym):
-                man = self._manifest(sym, tf)
+                try:
+                    man = self._manifest(sym, tf)
+                except StoreError as exc:  # one damaged dataset must not hide the others
+                    problems.append(f"{sym} {tf}: {exc}")
+                    continue
                 parts = man.partitions
                 rows.append({
                     "symbol": sym, "timeframe": tf, "rows": man.rows,
@@ -190,12 +208,16 @@ class BarStore:
                     "source": ",".join(man.sources) or "-",
                 })
         cols = ["symbol", "timeframe", "rows", "first", "last", "gaps", "bytes", "partitions", "columns", "source"]
-        return pd.DataFrame(rows, columns=cols)
+        df = pd.DataFrame(rows, columns=cols)
+        df.attrs["problems"] = problems  # datasets whose manifest cannot be read
+        return df
 
     def fingerprint(self, symbols: Iterable[str] | None = None) -> str:
-        """sha256 over the content hashes of every partition (of ``symbols`` or all).
+        """sha256 over the content digests of every partition (of ``symbols`` or all).
 
-        Cheap (hashes are recorded at write time) and changes whenever any stored bar changes.
+        Digests come from the bytes themselves: those this store object has
+        already read and verified are reused, the rest are hashed from disk
+        (xxh3, fast), so any changed or flipped byte changes the fingerprint.
         """
         syms = self.symbols() if symbols is None else list(symbols)
         h = hashlib.sha256()
@@ -204,9 +226,24 @@ class BarStore:
             if not tfs:
                 self._manifest(sym, "1m")  # raises UnknownSymbolError listing what exists
             for tf in tfs:
+                folder = self._folder(sym, tf)
                 for p in self._manifest(sym, tf).partitions:
-                    h.update(f"{sym}/{tf}/{p.key}/{p.rows}/{p.sha256}\n".encode())
+                    h.update(f"{sym}/{tf}/{p.key}/{p.rows}/{self._content_digest(folder / p.file, p)}\n".encode())
         return h.hexdigest()
+
+    def _content_digest(self, path: Path, part: Partition) -> str:
+        try:
+            st = path.stat()
+        except OSError:
+            return "missing"
+        seen = self._verified.get(str(path))
+        want = set(part.offsets) | {store_verify.REST} if part.offsets else {store_verify.FILE}
+        if seen is not None and seen.get("stat") == store_verify.stat_key(st) and want <= set(seen.get("chunks", {})):
+            return store_verify.content_digest({k: seen["chunks"][k] for k in want})
+        data = path.read_bytes()
+        if part.offsets and len(data) == part.bytes:
+            return store_verify.content_digest(store_verify.chunk_digests(data, part.offsets, part.rows))
+        return store_verify.content_digest({store_verify.FILE: store_verify.digest(data)})
 
     # ---------------------------------------------------------------- read
     def read(
@@ -260,7 +297,7 @@ class BarStore:
         for p in parts:
             inner_lo = lo if lo is not None and p.first_ts < lo else None
             inner_hi = hi if hi is not None and p.last_ts >= hi else None
-            pos += _read_part(folder / p.file, p, cols, out, pos, inner_lo, inner_hi)
+            pos += self._read_part(folder / p.file, man, p, cols, out, pos, inner_lo, inner_hi)
         if pos < cap:
             # keep a short read from pinning a whole partition's buffer
             out = {c: a[:pos].copy() if pos < cap // 2 else a[:pos] for c, a in out.items()}
@@ -324,7 +361,7 @@ class BarStore:
         for key, a, b in partition_slices(sorted_in.ts, man.timeframe):
             new = {c: getattr(sorted_in, c)[a:b] for c in cols}
             old_part = by_key.get(key)
-            old = self._read_partition(folder, old_part, cols) if old_part is not None else None
+            old = self._read_partition(folder, man, old_part, cols) if old_part is not None else None
             merged, dups, over = merge_rows(old, new, cols, overwrite, man.symbol, man.timeframe)
             added = merged["ts"].shape[0] - (old_part.rows if old_part is not None else 0)
             stats["dups"] += dups
@@ -343,10 +380,34 @@ class BarStore:
         man.partitions = [by_key[k] for k in sorted(by_key)]
         return stats
 
-    def _read_partition(self, folder: Path, part: Partition, cols: list[str]) -> dict[str, np.ndarray]:
+    def _read_partition(self, folder: Path, man: Manifest, part: Partition, cols: list[str]) -> dict[str, np.ndarray]:
         out = {c: np.empty(part.rows, dtype=COLUMN_DTYPES[c]) for c in cols}
-        _read_part(folder / part.file, part, cols, out, 0, None, None)
+        self._read_part(folder / part.file, man, part, cols, out, 0, None, None)
         return out
+
+    def _read_part(self, path: Path, man: Manifest, part: Partition, cols: list[str], out: dict[str, np.ndarray],
+                   pos: int, lo: int | None, hi: int | None) -> int:
+        where = f"{man.symbol} {man.timeframe} partition {part.key}"
+        chunks = part.chunks if self.verify_reads else None
+        seen: dict | None = {} if self.verify_reads else None
+        # Parquet PLAIN values are little-endian; a big-endian host takes pyarrow's path
+        if part.offsets and sys.byteorder == "little" and all(c in part.offsets for c in cols):
+            m = read_raw_into(path, cols, out, pos, lo, hi, part.rows, part.bytes, part.offsets,
+                              chunks=chunks, sha256=part.sha256, where=where, seen=seen)
+        else:
+            if chunks is not None:
+                check_file(path, chunks, part.sha256, where, seen)
+            m = read_partition_into(path, cols, out, pos, lo, hi, part.rows)
+        if seen:
+            self._remember(path, seen)
+        return m
+
+    def _remember(self, path: Path, seen: dict) -> None:
+        prev = self._verified.get(str(path))
+        if prev is not None and prev.get("stat") == seen.get("stat"):
+            prev["chunks"].update(seen.get("chunks", {}))
+        else:
+            self._verified[str(path)] = {"stat": seen.get("stat"), "chunks": dict(seen.get("chunks", {}))}
 
     def _write_partition(self, folder: Path, man: Manifest, key: str, arrays: dict[str, np.ndarray], cols: list[str], source: str) -> Partition:
         meta = {
@@ -361,7 +422,8 @@ class BarStore:
         on_grid, steps = grid_steps(np.diff(ts), tf)
         gaps = int(np.count_nonzero(on_grid & (steps > 1)))
         offsets = raw_offsets(data, arrays, cols)
-        return Partition(key, name, int(ts.shape[0]), int(ts[0]), int(ts[-1]), gaps, len(data), sha, source, offsets)
+        chunks = store_verify.chunk_digests(data, offsets, int(ts.shape[0]))
+        return Partition(key, name, int(ts.shape[0]), int(ts[0]), int(ts[-1]), gaps, len(data), sha, source, offsets, chunks)
 
     # ------------------------------------------------------------- aux data
     def write_aux(self, symbol: str, timeframe: str, name: str, ts: np.ndarray, columns: dict[str, np.ndarray]) -> None:
@@ -428,9 +490,13 @@ class BarStore:
         return (self.root / SUCCESS).is_file()
 
     def delete(self, symbol: str, timeframe: str) -> None:
-        """Remove a dataset and its aux data. Also removes ``ROOT/_SUCCESS``: the set is no longer complete."""
-        self._manifest(symbol, timeframe)
+        """Remove a dataset and its aux data. Also removes ``ROOT/_SUCCESS``: the set is no longer complete.
+
+        Works on a dataset whose manifest is damaged too (that is when deleting it matters most).
+        """
         folder = self._folder(symbol, timeframe)
+        if not (folder / "_manifest.json").is_file():
+            self._manifest(symbol, timeframe)  # raises UnknownSymbolError listing what exists
         with dataset_lock(self.root, symbol, timeframe):
             trash = folder.parent / f".deleting-{timeframe}-{uuid.uuid4().hex}"
             os.replace(folder, trash)  # one rename: readers see the dataset or nothing
@@ -441,34 +507,15 @@ class BarStore:
         if sym_dir.is_dir() and not any(p for p in sym_dir.iterdir() if not p.name.startswith(".")):
             shutil.rmtree(sym_dir, ignore_errors=True)
 
-    def verify(self, symbols: Iterable[str] | None = None, *, progress: bool = False) -> list[str]:
-        """Re-hash every partition against the manifest; returns the problems found (empty when all is well)."""
-        jobs = [
-            (self._folder(sym, tf) / p.file, p)
-            for sym in (symbols or self.symbols()) for tf in self.timeframes(sym)
-            for p in self._manifest(sym, tf).partitions
-        ]
-        if progress:
-            from tqdm import tqdm
+    def verify(self, symbols: Iterable[str] | None = None, *, progress: bool = False, repair: bool = False) -> list[str]:
+        """Re-hash every partition and look for orphans; returns the problems found (empty when all is well).
 
-            jobs = tqdm(jobs, desc="verifying partitions", unit="file")
-        problems = []
-        for path, p in jobs:
-            try:
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            except OSError as exc:
-                problems.append(f"{path}: unreadable ({exc})")
-                continue
-            if digest != p.sha256:
-                problems.append(f"{path}: content hash differs from the manifest (file changed or corrupt)")
-        return problems
+        One damaged dataset never hides the others; ``repair=True`` drops
+        damaged partitions, removes orphans and upgrades old manifests (see
+        :mod:`nexus.data.store_repair`).
+        """
+        from nexus.data.store_repair import verify_store
 
-
-def _read_part(path: Path, part: Partition, cols: list[str], out: dict[str, np.ndarray], pos: int, lo: int | None, hi: int | None) -> int:
-    # Parquet PLAIN values are little-endian; a big-endian host takes pyarrow's path
-    if part.offsets and sys.byteorder == "little" and all(c in part.offsets for c in cols):
-        return read_raw_into(path, cols, out, pos, lo, hi, part.rows, part.bytes, part.offsets)
-    return read_partition_into(path, cols, out, pos, lo, hi, part.rows)
-
+        return verify_store(self, symbols, progress=progress, repair=repair)
 
 __all__ = ["BarStore", "WriteReport"]

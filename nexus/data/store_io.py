@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from nexus.data.bars import ALL_COLUMNS, COLUMN_DTYPES
+from nexus.data.store_verify import FILE, REST, chunk_digests, digest, mismatch, runs, stat_key
 from nexus.errors import StoreError
 
 _PA_TYPES = {
@@ -143,25 +144,122 @@ def _pread_exact(fd: int, dest: np.ndarray, offset: int, path: Path) -> None:
 def read_raw_into(
     path: Path, columns: list[str], out: dict[str, np.ndarray], pos: int,
     lo: int | None, hi: int | None, rows: int, size: int, offsets: dict[str, int],
+    *, chunks: dict[str, str] | None = None, sha256: str = "", where: str = "", seen: dict | None = None,
 ) -> int:
-    """As :func:`read_partition_into`, by copying verified value runs straight from the file."""
+    """As :func:`read_partition_into`, by copying verified value runs straight from the file.
+
+    With ``chunks`` (the manifest's digests) every byte copied is hashed and
+    checked, plus the rest of the file; a partition recorded before chunk
+    digests existed (``chunks == {}``) is checked against its whole-file
+    ``sha256``. ``chunks=None`` skips verification. ``seen`` receives the
+    file's stat key and the digests computed (the fingerprint reuses them).
+    """
     fd = open_fd(path)
     try:
-        if os.fstat(fd).st_size != size:
-            raise corrupt(path, ValueError(f"{os.fstat(fd).st_size} bytes on disk, manifest says {size}"))
+        st = os.fstat(fd)
+        if st.st_size != size:
+            raise corrupt(path, ValueError(f"{st.st_size} bytes on disk, manifest says {size}"))
+        if seen is not None:
+            seen["stat"] = stat_key(st)
+        if chunks is not None and not (REST in chunks and all(c in chunks for c in columns)):
+            return _read_whole_checked(fd, path, columns, out, pos, lo, hi, rows, size, offsets, sha256, where, seen)
+        if chunks is not None:
+            _check_rest(fd, path, offsets, rows, size, chunks, where, seen)
+        got: dict[str, str] = {}
         a, b = 0, rows
+        ts = None
         if lo is not None or hi is not None:
             ts = np.empty(rows, np.int64)
             _pread_exact(fd, ts, offsets["ts"], path)
+            if chunks is not None:
+                got["ts"] = digest(ts)
             a = 0 if lo is None else int(np.searchsorted(ts, lo, side="left"))
             b = rows if hi is None else int(np.searchsorted(ts, hi, side="left"))
         m = max(b - a, 0)
-        if m:
+        if ts is None:
             for name in columns:
-                _pread_exact(fd, out[name][pos:pos + m], offsets[name] + 8 * a, path)
+                dest = out[name][pos:pos + rows]
+                _pread_exact(fd, dest, offsets[name], path)
+                if chunks is not None:
+                    got[name] = digest(dest)
+        elif chunks is None:
+            if m:
+                for name in columns:
+                    _pread_exact(fd, out[name][pos:pos + m], offsets[name] + 8 * a, path)
+        else:
+            # a partial read of an edge partition still hashes whole columns: a digest covers a full run
+            for name in columns:
+                src = ts if name == "ts" else np.empty(rows, COLUMN_DTYPES[name])
+                if name != "ts":
+                    _pread_exact(fd, src, offsets[name], path)
+                    got[name] = digest(src)
+                out[name][pos:pos + m] = src[a:b]
+        if chunks is not None:
+            for name, d in got.items():
+                if d != chunks[name]:
+                    raise mismatch(where, path, f"column {name!r}")
+            if seen is not None:
+                seen.setdefault("chunks", {}).update(got)
         return m
     finally:
         os.close(fd)
+
+
+def _pread_bytes(fd: int, n: int, offset: int, path: Path) -> bytes:
+    data = os.pread(fd, n, offset)
+    if len(data) != n:
+        raise corrupt(path, ValueError(f"short read: {len(data)} of {n} bytes at offset {offset}"))
+    return data
+
+
+def _check_rest(fd: int, path: Path, offsets: dict[str, int], rows: int, size: int, chunks: dict[str, str],
+                where: str, seen: dict | None) -> None:
+    import xxhash
+
+    _, gaps = runs(offsets, rows, size)
+    h = xxhash.xxh3_128()
+    for a, b in gaps:
+        h.update(_pread_bytes(fd, b - a, a, path))
+    d = h.hexdigest()
+    if d != chunks[REST]:
+        raise mismatch(where, path, "the Parquet header, page headers or footer")
+    if seen is not None:
+        seen.setdefault("chunks", {})[REST] = d
+
+
+def _read_whole_checked(fd: int, path: Path, columns: list[str], out: dict[str, np.ndarray], pos: int,
+                        lo: int | None, hi: int | None, rows: int, size: int, offsets: dict[str, int],
+                        sha256: str, where: str, seen: dict | None) -> int:
+    # a partition written before chunk digests: the whole-file sha256 is what we can check
+    data = _pread_bytes(fd, size, 0, path)
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise mismatch(where, path, "the file content")
+    if seen is not None:
+        seen["chunks"] = chunk_digests(data, offsets, rows)
+    ts = np.frombuffer(data, np.int64, count=rows, offset=offsets["ts"])
+    a = 0 if lo is None else int(np.searchsorted(ts, lo, side="left"))
+    b = rows if hi is None else int(np.searchsorted(ts, hi, side="left"))
+    m = max(b - a, 0)
+    for name in columns:
+        out[name][pos:pos + m] = np.frombuffer(data, COLUMN_DTYPES[name], count=rows, offset=offsets[name])[a:b]
+    return m
+
+
+def check_file(path: Path, chunks: dict[str, str], sha256: str, where: str, seen: dict | None = None) -> None:
+    """Hash a whole partition file (layouts without raw runs) against ``chunks['_file']`` or ``sha256``."""
+    try:
+        data = path.read_bytes()
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(2, "partition file missing", str(path)) from None
+    except OSError as exc:
+        raise corrupt(path, exc) from None
+    ok = digest(data) == chunks[FILE] if FILE in chunks else hashlib.sha256(data).hexdigest() == sha256
+    if not ok:
+        raise mismatch(where, path, "the file content")
+    if seen is not None:
+        seen["stat"] = stat_key(st)
+        seen["chunks"] = {FILE: chunks[FILE]} if FILE in chunks else {FILE: digest(data)}
 
 
 def read_partition_into(

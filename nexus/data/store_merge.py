@@ -92,7 +92,7 @@ def merge_rows(
         src = "stored" if order[i] < n_old else "new"
         raise StoreError(
             f"{symbol} {timeframe}: conflicting bar at {_fmt_ts(ts[i])} ({src} vs new: {', '.join(diffs)}); "
-            f"{conflicts.size} timestamp(s) conflict; pass overwrite=True to replace stored bars with the new ones"
+            f"{conflicts.size} timestamp(s) conflict; pass overwrite=True (CLI: --overwrite) to replace stored bars with the new ones"
         )
     keep = np.ones(ts.shape[0], bool)
     keep[dup] = False  # the later row (new data) of each duplicate pair wins

@@ -59,6 +59,7 @@ class Partition:
     sha256: str
     source: str = ""
     offsets: dict[str, int] = field(default_factory=dict)  # verified byte offset of each column's values
+    chunks: dict[str, str] = field(default_factory=dict)  # xxh3-128 per column run + rest; empty before (see store_verify)
 
 
 @dataclass

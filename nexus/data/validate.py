@@ -325,9 +325,12 @@ def validate(bars_or_frame: Any, *, timeframe: str | None = None, tz: str | None
                 if share < 0.5:
                     mode = _modal_spacing(d)
                     label = timeframe_str(mode) if mode and mode % 1_000_000_000 == 0 else f"{mode} ns"
+                    fix = (f"pass timeframe='{label}'" if mode >= 1_000_000_000 else
+                           "a spacing below one second usually means epoch numbers in ms or s read as ns: "
+                           "check the time unit (--ts-unit)")
                     checks["timeframe_mismatch"] = Check(
                         "timeframe_mismatch", n_pos - int((d == tf).sum()), np.zeros(0, np.int64),
-                        f"declared {tf_name} but the most common spacing is {label}; pass timeframe='{label}'")
+                        f"declared {tf_name} but the most common spacing is {label}; {fix}")
                 else:
                     checks["timeframe_mismatch"] = Check("timeframe_mismatch")
             on_grid, steps = grid_steps(d, tf)

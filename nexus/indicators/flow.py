@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from nexus.indicators.scalar import close_location_value_nb
+
 
 @njit(cache=True)
 def aggressor_delta_nb(high, low, close, volume, taker_buy, has_taker, out=None):
@@ -31,11 +33,9 @@ def aggressor_delta_nb(high, low, close, volume, taker_buy, has_taker, out=None)
         if has_taker:
             out[i] = 2.0 * taker_buy[i] - volume[i]
         else:
-            rng = high[i] - low[i]
-            if rng > 0.0:
-                out[i] = ((close[i] - low[i]) - (high[i] - close[i])) / rng * volume[i]
-            else:
-                out[i] = 0.0
+            # no range, no flow (also for a NaN volume)
+            clv = close_location_value_nb(high[i], low[i], close[i])
+            out[i] = clv * volume[i] if high[i] - low[i] > 0.0 else 0.0
     return out
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from nexus.indicators.scalar import ema_step_nb, wilder_step_nb
+
 
 _RECOMPUTE = 4096  # exact recomputation period (bars) of running sums; bounds the drift
 
@@ -154,14 +156,22 @@ def rolling_std_nb(x, n, ddof=0, out=None):
 
 
 @njit(cache=True)
+def zscore_from_nb(x, mean, std, out=None):
+    """(x - mean) / std where std > 0, else NaN, from moments computed already."""
+    m = x.shape[0]
+    if out is None:
+        out = np.empty(m)
+    for i in range(m):
+        s = std[i]
+        out[i] = (x[i] - mean[i]) / s if s > 0.0 else np.nan
+    return out
+
+
+@njit(cache=True)
 def rolling_zscore_nb(x, n, ddof=0, out=None):
     """(x - mean) / std over the trailing window; NaN where std == 0."""
     mean, std = rolling_mean_std_nb(x, n, ddof)
-    if out is None:
-        out = np.empty(x.shape[0])
-    for i in range(x.shape[0]):
-        out[i] = (x[i] - mean[i]) / std[i] if std[i] > 0.0 else np.nan
-    return out
+    return zscore_from_nb(x, mean, std, out)
 
 
 @njit(cache=True)
@@ -213,23 +223,24 @@ def rolling_min_nb(x, n, out=None):
     return rolling_extreme_nb(x, n, False, out)
 
 
+@njit(cache=True, inline="always")
+def _pair_step(a, b, ax, ay, sgn, bad, sx, sy, sxx, syy, sxy):
+    """Add (sgn = 1) or remove (sgn = -1) the pair (a, b), shifted by the anchor, from the sums; a pair
+    with a NaN moves the count of bad pairs instead. Exact either way: ``s + (-1.0 * v)`` is ``s - v``."""
+    if np.isnan(a) or np.isnan(b):
+        return bad + sgn, sx, sy, sxx, syy, sxy
+    a -= ax
+    b -= ay
+    f = np.float64(sgn)
+    return bad, sx + f * a, sy + f * b, sxx + f * (a * a), syy + f * (b * b), sxy + f * (a * b)
+
+
 @njit(cache=True)
 def _pair_sums(x, y, lo, hi, ax, ay):
     sx = sy = sxx = syy = sxy = 0.0
     bad = 0
     for j in range(lo, hi):
-        a = x[j]
-        b = y[j]
-        if np.isnan(a) or np.isnan(b):
-            bad += 1
-        else:
-            a -= ax
-            b -= ay
-            sx += a
-            sy += b
-            sxx += a * a
-            syy += b * b
-            sxy += a * b
+        bad, sx, sy, sxx, syy, sxy = _pair_step(x[j], y[j], ax, ay, 1, bad, sx, sy, sxx, syy, sxy)
     return sx, sy, sxx, syy, sxy, bad
 
 
@@ -257,31 +268,9 @@ def _rolling_pair_nb(x, y, n, ddof, corr):
             sx, sy, sxx, syy, sxy, bad = _pair_sums(x, y, lo, i + 1, ax, ay)
             k = 0
         else:
-            a = x[i]
-            b = y[i]
-            if np.isnan(a) or np.isnan(b):
-                bad += 1
-            else:
-                a -= ax
-                b -= ay
-                sx += a
-                sy += b
-                sxx += a * a
-                syy += b * b
-                sxy += a * b
+            bad, sx, sy, sxx, syy, sxy = _pair_step(x[i], y[i], ax, ay, 1, bad, sx, sy, sxx, syy, sxy)
             if i >= n:
-                a = x[i - n]
-                b = y[i - n]
-                if np.isnan(a) or np.isnan(b):
-                    bad -= 1
-                else:
-                    a -= ax
-                    b -= ay
-                    sx -= a
-                    sy -= b
-                    sxx -= a * a
-                    syy -= b * b
-                    sxy -= a * b
+                bad, sx, sy, sxx, syy, sxy = _pair_step(x[i - n], y[i - n], ax, ay, -1, bad, sx, sy, sxx, syy, sxy)
         k += 1
         if i < n - 1 or bad > 0:
             continue
@@ -337,7 +326,7 @@ def ema_nb(x, n):
             if seen == 0:
                 s = v
             else:
-                s = s + alpha * (v - s)
+                s = ema_step_nb(s, v, alpha)
             seen += 1
         if seen >= n:
             out[i] = s
@@ -360,26 +349,44 @@ def wilder_nb(x, n):
                 if seen == n:
                     s /= n
             else:
-                s = s + (v - s) / n
+                s = wilder_step_nb(s, v, n)
         if seen >= n:
             out[i] = s
+    return out
+
+
+# what lag_op_nb computes from x[i] and x[i - k]
+LAG_SHIFT, LAG_DIFF, LAG_RATIO, LAG_LOG_RATIO = 0, 1, 2, 3
+
+
+@njit(cache=True)
+def lag_op_nb(x, k, op, out=None):
+    """``x[i - k]`` (LAG_SHIFT), ``x[i] - x[i - k]`` (LAG_DIFF), ``x[i] / x[i - k] - 1`` (LAG_RATIO) or
+    ``log(x[i] / x[i - k])`` (LAG_LOG_RATIO); NaN for the first k bars. ``op`` is a constant at each
+    call site, so its branch is hoisted out of the loop."""
+    m = x.shape[0]
+    if out is None:
+        out = np.empty(m)
+    for i in range(min(k, m)):
+        out[i] = np.nan
+    for i in range(k, m):
+        if op == LAG_SHIFT:
+            out[i] = x[i - k]
+        elif op == LAG_DIFF:
+            out[i] = x[i] - x[i - k]
+        elif op == LAG_RATIO:
+            out[i] = x[i] / x[i - k] - 1.0
+        else:
+            out[i] = np.log(x[i] / x[i - k])
     return out
 
 
 @njit(cache=True)
 def shift_nb(x, k):
     """x delayed by k bars (k >= 0), NaN at the start."""
-    m = x.shape[0]
-    out = np.full(m, np.nan)
-    for i in range(k, m):
-        out[i] = x[i - k]
-    return out
+    return lag_op_nb(x, k, LAG_SHIFT)
 
 
 @njit(cache=True)
 def diff_nb(x, k=1):
-    m = x.shape[0]
-    out = np.full(m, np.nan)
-    for i in range(k, m):
-        out[i] = x[i] - x[i - k]
-    return out
+    return lag_op_nb(x, k, LAG_DIFF)

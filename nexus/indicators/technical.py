@@ -11,48 +11,40 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from nexus.indicators.rolling import ema_nb, rolling_mean_nb, rolling_std_nb, rolling_sum_nb, wilder_nb
+from nexus.indicators.rolling import (
+    LAG_LOG_RATIO, LAG_RATIO, ema_nb, lag_op_nb, rolling_mean_nb, rolling_std_nb, rolling_sum_nb, wilder_nb,
+)
+from nexus.indicators.scalar import bar_true_range_nb, close_location_value_nb, directional_moves_nb
 
 
 @njit(cache=True)
-def returns_nb(close):
-    """Simple close-to-close returns; r[0] is NaN."""
-    m = close.shape[0]
-    out = np.full(m, np.nan)
-    for i in range(1, m):
-        out[i] = close[i] / close[i - 1] - 1.0
-    return out
+def returns_nb(close, out=None):
+    """Simple close-to-close returns; r[0] is NaN. ``out`` may be a reused buffer."""
+    return lag_op_nb(close, 1, LAG_RATIO, out)
 
 
 @njit(cache=True)
 def log_returns_nb(close):
-    m = close.shape[0]
-    out = np.full(m, np.nan)
-    for i in range(1, m):
-        out[i] = np.log(close[i] / close[i - 1])
-    return out
+    return lag_op_nb(close, 1, LAG_LOG_RATIO)
 
 
 @njit(cache=True)
 def roc_nb(close, n):
     """Rate of change over n bars: close[t] / close[t-n] - 1."""
-    m = close.shape[0]
-    out = np.full(m, np.nan)
-    for i in range(n, m):
-        out[i] = close[i] / close[i - n] - 1.0
-    return out
+    return lag_op_nb(close, n, LAG_RATIO)
 
 
 @njit(cache=True)
-def true_range_nb(high, low, close):
+def true_range_nb(high, low, close, out=None):
+    """True range; the first bar's is its own range. ``out`` may be a reused buffer."""
     m = close.shape[0]
-    out = np.empty(m)
+    if out is None:
+        out = np.empty(m)
     if m == 0:
         return out
     out[0] = high[0] - low[0]
     for i in range(1, m):
-        pc = close[i - 1]
-        out[i] = max(high[i] - low[i], abs(high[i] - pc), abs(low[i] - pc))
+        out[i] = bar_true_range_nb(high[i], low[i], close[i - 1])
     return out
 
 
@@ -102,19 +94,21 @@ def bollinger_nb(close, n, k):
 
 
 @njit(cache=True)
-def vwap_nb(high, low, close, volume, n):
-    """Rolling VWAP of the typical price (H+L+C)/3 over n bars; NaN when the window traded nothing."""
+def vwap_nb(high, low, close, volume, n, vsum=None, out=None):
+    """Rolling VWAP of the typical price (H+L+C)/3 over n bars; NaN when the window traded nothing.
+
+    ``vsum``: the rolling volume sum over n bars when the caller has it already;
+    ``out`` may be a reused buffer.
+    """
     m = close.shape[0]
     pv = np.empty(m)
     for i in range(m):
         pv[i] = (high[i] + low[i] + close[i]) / 3.0 * volume[i]
-    num = rolling_sum_nb(pv, n)
-    den = rolling_sum_nb(volume, n)
-    out = np.full(m, np.nan)
+    num = rolling_sum_nb(pv, n, out)
+    den = rolling_sum_nb(volume, n) if vsum is None else vsum
     for i in range(m):
-        if den[i] > 0.0:
-            out[i] = num[i] / den[i]
-    return out
+        num[i] = num[i] / den[i] if den[i] > 0.0 else np.nan
+    return num
 
 
 @njit(cache=True)
@@ -125,12 +119,8 @@ def adx_nb(high, low, close, n):
     mdm = np.full(m, np.nan)
     tr = np.full(m, np.nan)
     for i in range(1, m):
-        up = high[i] - high[i - 1]
-        down = low[i - 1] - low[i]
-        pdm[i] = up if (up > down and up > 0.0) else 0.0
-        mdm[i] = down if (down > up and down > 0.0) else 0.0
-        pc = close[i - 1]
-        tr[i] = max(high[i] - low[i], abs(high[i] - pc), abs(low[i] - pc))
+        pdm[i], mdm[i] = directional_moves_nb(high[i], low[i], high[i - 1], low[i - 1])
+        tr[i] = bar_true_range_nb(high[i], low[i], close[i - 1])
     spdm = wilder_nb(pdm, n)
     smdm = wilder_nb(mdm, n)
     str_ = wilder_nb(tr, n)
@@ -153,6 +143,5 @@ def close_location_nb(high, low, close):
     m = close.shape[0]
     out = np.empty(m)
     for i in range(m):
-        rng = high[i] - low[i]
-        out[i] = ((close[i] - low[i]) - (high[i] - close[i])) / rng if rng > 0.0 else 0.0
+        out[i] = close_location_value_nb(high[i], low[i], close[i])
     return out

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from nexus.indicators.scalar import close_location_value_nb, ema_step_nb
+
 ANCHOR = 4096
 LONGEST = 960  # longest window, in bars (16 hours of 1-minute bars: regimes last hours to days)
 BAR_WARMUP = LONGEST  # rows before it are NaN; row BAR_WARMUP is the first full row
@@ -71,7 +73,7 @@ def _fill_sources(h, l, c, v, flow, lo, hi, src):
         src[i - lo, 6] = -d if d < 0.0 else 0.0
         src[i - lo, 7] = c[i]
         src[i - lo, 8] = c[i] * c[i]
-        src[i - lo, 9] = ((c[i] - l[i]) - (h[i] - c[i])) / rng if rng > 0.0 else 0.0
+        src[i - lo, 9] = close_location_value_nb(h[i], l[i], c[i])
         src[i - lo, 10] = flow[i]
         src[i - lo, 11] = logc
         prev_logc = logc
@@ -120,7 +122,6 @@ def bar_features_nb(ts, h, l, c, v, flow, start, stop, out):
         sma20 = sums[10] / 20.0
         sd20 = np.sqrt(_var(sums[10], sums[11], 20.0))
         sma100 = sums[12] / 100.0
-        rngt = h[t] - l[t]
         out[t, 0] = lr
         logc = src[t - lo, 11]
         out[t, 1] = logc - src[t - 5 - lo, 11]
@@ -138,7 +139,7 @@ def bar_features_nb(ts, h, l, c, v, flow, start, stop, out):
         out[t, 13] = c[t] / sma20 - 1.0
         out[t, 14] = c[t] / sma100 - 1.0
         out[t, 15] = _ratio(c[t] - sma20, sd20)
-        out[t, 16] = ((c[t] - l[t]) - (h[t] - c[t])) / rngt if rngt > 0.0 else 0.0
+        out[t, 16] = close_location_value_nb(h[t], l[t], c[t])
         out[t, 17] = sums[13] / 20.0
         out[t, 18] = sums[14] / 20.0
         out[t, 19] = _ratio(lr, rv60)
@@ -176,7 +177,7 @@ def log_ema_gap_nb(x, span, out):
             out[t] = np.nan if v != v else 0.0
             continue
         lv = np.log(v)
-        m = lv if m != m else m + alpha * (lv - m)
+        m = lv if m != m else ema_step_nb(m, lv, alpha)
         out[t] = lv - m
 
 

@@ -3,10 +3,17 @@
 ``ROOT/manifest.json`` lists every slot's model: file, format (``onnx`` or
 ``xgboost-ubj``), sha256, feature names in order, input and output shapes
 and meaning, training window(s), the out-of-sample metric next to its naive
-baseline, ``usable``, and library versions. Loading checks the hash; a
-model that did not beat its baseline loads with ``usable == False`` so the
-pipeline falls back to the rule version with a warning. Writes go to a
-temporary file renamed into place.
+baseline, ``usable``, and library versions. Loading checks the hash and
+the model's real input and output widths against the manifest; a model that
+did not beat its baseline loads with ``usable == False`` so the pipeline
+falls back to the rule version with a warning.
+
+A training run writes the whole registry into a staging folder and swaps it
+in with one rename (:func:`nexus.io.atomic_dir.staged_dir`), so readers see
+the previous complete registry or the new one, never a mix. The manifest's
+``run_id`` names the run; every entry records the run that trained it (slots
+kept from an earlier run are listed in ``carried_over``), and :meth:`verify`
+checks that they agree.
 
 >>> reg = Registry("data/models")                        # doctest: +SKIP
 >>> m = reg.load("regime_classifier")                    # doctest: +SKIP
@@ -198,7 +205,75 @@ class Registry:
             raise
         except Exception as exc:
             raise ModelError(f"model file {path} cannot be loaded ({exc}); retrain with `nexus train --out {self.root}`") from exc
+        _check_shapes(slot, entry, runner, path, self.root)
         return LoadedModel(slot=slot, entry=entry, runner=runner)
+
+    def verify(self) -> list[dict]:
+        """Load every slot and check it belongs to the manifest's run; one record per slot.
+
+        Raises ModelError when there is nothing to verify (no folder, no
+        manifest, no models). Records carry ``ok`` and, when false, ``problem``.
+        """
+        where = self.root
+        if not where.is_dir():
+            raise ModelError(f"no model registry at {where}: the folder does not exist; train one with `nexus train --out {where}`")
+        if not self.manifest_path.is_file():
+            raise ModelError(f"no model registry at {where}: {MANIFEST} is missing; train one with `nexus train --out {where}`")
+        manifest = self.manifest
+        models = manifest["models"]
+        if not models:
+            raise ModelError(f"the model registry at {where} lists no models; train them with `nexus train --out {where}`")
+        run = manifest.get("run_id")
+        carried = manifest.get("carried_over", {}) or {}
+        records = []
+        for slot in sorted(models):
+            rec: dict = {"slot": slot, "ok": True}
+            try:
+                m = self.load(slot)
+                out = m.predict(np.zeros((2, m.n_features), dtype=np.float32))
+                rec.update(outputs=list(m.outputs), shape=list(out.shape))
+                entry_run = models[slot].get("run_id")
+                if run is not None and entry_run != run and carried.get(slot) != entry_run:
+                    raise ModelError(
+                        f"{slot}: trained by run {entry_run!r} but the manifest belongs to run {run!r} and does not list it "
+                        f"as carried over: the registry mixes runs; retrain with `nexus train --out {where}`"
+                    )
+            except ModelError as exc:
+                rec.update(ok=False, problem=str(exc))
+            records.append(rec)
+        listed = {str(e.get("file")) for e in models.values()}
+        for f in sorted(self.root.iterdir()):
+            if f.is_file() and not f.name.startswith(".") and f.suffix in FORMATS.values() and f.name not in listed:
+                records.append({"slot": None, "ok": False,
+                                "problem": f"{f}: model file not listed in {MANIFEST} (left by another run); retrain or remove it"})
+        return records
+
+
+def _check_shapes(slot: str, entry: dict, runner: Any, path: Path, root: Path) -> None:
+    """The model's real input width and output width must be the manifest's (a swapped file fails here)."""
+    n = int(entry.get("n_features", len(entry.get("feature_names", []))))
+    fix = f"retrain with `nexus train --out {root}`"
+    declared = None
+    if isinstance(runner, OnnxRunner):
+        shape = runner.session.get_inputs()[0].shape
+        declared = shape[-1] if shape and isinstance(shape[-1], int) else None
+    elif isinstance(runner, XGBoostRunner):
+        declared = int(runner.booster.num_features())
+    if declared is not None and declared != n:
+        raise ModelError(f"model file {path} for slot {slot!r} takes {declared} features per row but the manifest lists {n}; {fix}")
+    try:
+        raw = runner(np.zeros((1, n), dtype=np.float32))
+        post = entry.get("postprocess", {"kind": "identity"})
+        out = postprocess(post["kind"], post.get("params", {}), raw, np.zeros((1, n), dtype=np.float32))
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(f"model file {path} for slot {slot!r} fails on a {n}-feature row "
+                         f"({type(exc).__name__}: {str(exc)[:160]}); {fix}") from None
+    want = len(entry.get("outputs", [])) or out.shape[1]
+    if out.ndim != 2 or out.shape[1] != want:
+        raise ModelError(f"model file {path} for slot {slot!r} gives {out.shape[-1]} outputs per row but the manifest "
+                         f"lists {want} ({', '.join(entry.get('outputs', []))}); {fix}")
 
 
 __all__ = ["Registry", "LoadedModel", "sha256_bytes", "MANIFEST"]

@@ -9,21 +9,32 @@ window's end; the validation metric is recorded next to the naive baseline's
 and ``usable`` says whether the model beat it. Right after export the file
 is loaded back through the registry and its predictions compared with the
 fitted object's (the parity figure is stored in the manifest).
+
+The registry is written all or nothing: every file goes into a staging
+folder beside ``out`` that replaces ``out`` in one rename at the end
+(:mod:`nexus.io.atomic_dir`). A run killed at any moment leaves the previous
+registry as it was. Slots not asked for (``slots=``) are copied over from
+the previous registry and listed in the manifest's ``carried_over``; a slot
+asked for that fails to train is absent from the new registry (a model of an
+earlier run is never passed off as this run's).
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 import warnings
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import numpy as np
 
 from nexus.errors import ModelError
+from nexus.io.atomic_dir import staged_dir
 from nexus.io.versions import versions
 from nexus.models.corrupt import corrupt_eval
 from nexus.models.inference import run_batched
-from nexus.models.registry import Registry, _iso
+from nexus.models.registry import Registry, _iso, sha256_bytes
 from nexus.models.slots import SLOT_NAMES, SLOTS, get_slot
 from nexus.models.train_common import SlotResult
 from nexus.models.train_data import SeriesInput, TrainConfig, TrainingSet, collect, default_mq, default_signals
@@ -135,6 +146,34 @@ def _entry(res: SlotResult, ts: TrainingSet, cfg: TrainConfig, seconds: float) -
     }
 
 
+def _carry_over(old: Registry, new: Registry, retrained: set[str]) -> dict[str, str | None]:
+    """Copy the previous registry's slots that this run does not train; {slot: run that trained it}."""
+    if not Path(old.root).is_dir() or not old.manifest_path.is_file():
+        return {}
+    try:
+        slots = old.slots()
+    except ModelError as exc:  # a damaged registry must not stop the training that replaces it
+        warnings.warn(f"the previous registry cannot be read ({exc}); no slot is carried over", stacklevel=3)
+        return {}
+    carried: dict[str, str | None] = {}
+    for slot in slots:
+        if slot in retrained:
+            continue
+        entry = old.entry(slot)
+        try:
+            blob = (Path(old.root) / entry["file"]).read_bytes()
+        except (OSError, KeyError):
+            blob = b""
+        if not blob or sha256_bytes(blob) != entry.get("sha256"):
+            warnings.warn(f"{slot}: the previous model file is missing or does not match its sha256; "
+                          f"it is not carried over (train it with --slots {slot})", stacklevel=3)
+            continue
+        keep = {k: v for k, v in entry.items() if k not in ("slot", "file", "format", "sha256", "bytes")}
+        new.save(slot, blob, entry["format"], keep)
+        carried[slot] = entry.get("run_id")
+    return carried
+
+
 def train_models(series: list[SeriesInput], out: str = "data/models", cfg: TrainConfig | None = None, *,
                  slots: Iterable[str] | None = None, mq_fn: Callable = default_mq, sig_fn: Callable = default_signals,
                  progress: Callable[[str], None] | None = None, store_fingerprint: str = "") -> dict[str, dict]:
@@ -147,32 +186,36 @@ def train_models(series: list[SeriesInput], out: str = "data/models", cfg: Train
     t0 = time.perf_counter()
     ts = collect(series, cfg, mq_fn=mq_fn, sig_fn=sig_fn, corrupt_fn=corrupt_eval, progress=say)
     say(f"features and labels: {time.perf_counter() - t0:.1f}s, {ts.X_fit.shape[0]:,} fit rows, {ts.X_val.shape[0]:,} validation rows")
-    reg = Registry(out, threads=1)
+    run_id = uuid.uuid4().hex
     written: dict[str, dict] = {}
-    for slot in names:
-        t1 = time.perf_counter()
-        try:
-            res = TRAINERS[slot](ts, cfg)
-        except ModelError as exc:
-            warnings.warn(f"{slot}: not trained ({exc})", stacklevel=2)
-            say(f"{slot}: NOT trained: {exc}")
-            continue
-        entry = _entry(res, ts, cfg, time.perf_counter() - t1)
-        fmt = res.fmt
-        reg.save(slot, res.blob, fmt, entry)
-        if res.X_check is not None and len(res.X_check):
-            X = np.ascontiguousarray(res.X_check, dtype=np.float32)
-            got = run_batched(reg.load(slot).runner, X).astype(np.float64)
-            diff = float(np.max(np.abs(got - _native_raw(res, X))))
-            entry["parity_max_abs_diff"] = diff
-            entry = reg.save(slot, res.blob, fmt, entry)
-        written[slot] = entry
-        say(f"{slot}: {entry['verdict']} ({entry['fit_seconds']}s)")
-    reg.update(
-        trained_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), series=sorted(ts.windows),
-        store_fingerprint=store_fingerprint, horizon_bars=cfg.horizon, max_rows=cfg.max_rows,
-        regime_labels=ts.regime_source, seconds=round(time.perf_counter() - t0, 1),
-    )
+    with staged_dir(out) as staging:
+        reg = Registry(staging, threads=1)
+        carried = _carry_over(Registry(out), reg, set(names))
+        for slot in names:
+            t1 = time.perf_counter()
+            try:
+                res = TRAINERS[slot](ts, cfg)
+            except ModelError as exc:
+                warnings.warn(f"{slot}: not trained ({exc})", stacklevel=2)
+                say(f"{slot}: NOT trained: {exc}")
+                continue
+            entry = dict(_entry(res, ts, cfg, time.perf_counter() - t1), run_id=run_id)
+            fmt = res.fmt
+            reg.save(slot, res.blob, fmt, entry)
+            if res.X_check is not None and len(res.X_check):
+                X = np.ascontiguousarray(res.X_check, dtype=np.float32)
+                got = run_batched(reg.load(slot).runner, X).astype(np.float64)
+                diff = float(np.max(np.abs(got - _native_raw(res, X))))
+                entry["parity_max_abs_diff"] = diff
+                entry = reg.save(slot, res.blob, fmt, entry)
+            written[slot] = entry
+            say(f"{slot}: {entry['verdict']} ({entry['fit_seconds']}s)")
+        reg.update(
+            run_id=run_id, carried_over=carried,
+            trained_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), series=sorted(ts.windows),
+            store_fingerprint=store_fingerprint, horizon_bars=cfg.horizon, max_rows=cfg.max_rows,
+            regime_labels=ts.regime_source, seconds=round(time.perf_counter() - t0, 1),
+        )
     return written
 
 

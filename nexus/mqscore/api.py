@@ -98,6 +98,7 @@ def _prepare(bars: Bars, config: MQConfig):
     n = len(bars)
     if n == 0:
         raise ValidationError(f"mqscore {_where(bars)}: no bars; read a non-empty range")
+    _check_ts(bars)
     src = config.imbalance_source
     has_tb = bars.has("taker_buy_volume")
     if src == "taker_buy" and not has_tb:
@@ -110,6 +111,20 @@ def _prepare(bars: Bars, config: MQConfig):
         fld, what, fix = _BAD[code]
         raise ValidationError(f"mqscore {_where(bars)} row {row}: {fld} {what}; {fix}")
     return arrs, taker, use_taker
+
+
+def _check_ts(bars: Bars) -> None:
+    """Rolling windows count bars: unsorted or repeated timestamps would silently mix time."""
+    ts = np.asarray(bars.ts)
+    bad = np.flatnonzero(ts[1:] <= ts[:-1])
+    if bad.size:
+        r = int(bad[0]) + 1
+        what = "repeats the timestamp of" if ts[r] == ts[r - 1] else "is earlier than"
+        raise ValidationError(
+            f"mqscore {_where(bars)} row {r}: timestamp {np.datetime64(int(ts[r]), 'ns')} {what} row {r - 1} "
+            f"({bad.size} such row(s)); timestamps must be sorted and unique: sort them and drop duplicates "
+            f"(nexus.data.validate.clean(bars, policy='drop'))"
+        )
 
 
 def _one(bars: Bars, config: MQConfig) -> MQScore:

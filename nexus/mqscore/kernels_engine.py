@@ -3,7 +3,7 @@
 For each block of ``BLOCK`` bars the engine (1) writes the derived series
 (returns, ranges, flows, ...) into buffers that also hold the last ``H``
 bars of the previous block, (2) advances every trailing-window statistic
-over the block with one tight pass per statistic (kernels_rolling.py),
+over the block with one tight pass per statistic (``nexus.indicators.block_stats``),
 (3) derives the series that depend on those statistics (VWAP deviation,
 price impact, SMA side and agreement) and advances their statistics,
 (4) runs the recursive indicators (RSI, MACD with its running maximum, ADX)
@@ -24,9 +24,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from nexus.indicators.block_stats import pair_nb, slot_nb
 from nexus.indicators.histogram import bin_share_block2_nb
 from nexus.indicators.quantile import quantiles_block_nb
-from nexus.mqscore.kernels_rolling import clip01, pair_nb, slot_nb, tanh_pos
+from nexus.indicators.scalar import (
+    bar_true_range_nb, clip01_nb, directional_moves_nb, ema_step_nb, tanh_pos_nb, wilder_step_nb,
+)
 
 BLOCK = 1024
 N_COMPONENTS = 34
@@ -101,64 +104,64 @@ def _components_nb(O, S, H, qout, hout, nb, CB):
     body mixing 34 formulas did not.
     """
     for i in range(nb):
-        CB[0, i] = clip01(1.0 - O[M_RG, i], 0.5)
+        CB[0, i] = clip01_nb(1.0 - O[M_RG, i], 0.5)
         v = O[V_RG, i]
-        rs = clip01(1.0 - np.sqrt(v), 0.5)
+        rs = clip01_nb(1.0 - np.sqrt(v), 0.5)
         CB[3, i] = rs
         CB[7, i] = rs
         CB[32, i] = rs
     for i in range(nb):
         m = O[M_V20, i]
-        CB[1, i] = clip01(1.0 - np.sqrt(O[V_V20, i]) / m if m > 0.0 else np.nan, 0.5)
-        CB[4, i] = clip01((qout[i, 1] - qout[i, 0]) / m if m > 0.0 else np.nan, 0.5)
+        CB[1, i] = clip01_nb(1.0 - np.sqrt(O[V_V20, i]) / m if m > 0.0 else np.nan, 0.5)
+        CB[4, i] = clip01_nb((qout[i, 1] - qout[i, 0]) / m if m > 0.0 else np.nan, 0.5)
     for i in range(nb):
-        CB[2, i] = clip01(1.0 / (1.0 + O[M_IMP, i]), 0.5)
+        CB[2, i] = clip01_nb(1.0 / (1.0 + O[M_IMP, i]), 0.5)
     for i in range(nb):
         s20 = np.sqrt(O[V_R20, i])
         s50 = np.sqrt(O[V_R50, i])
         s100 = np.sqrt(O[V_R100, i])
-        CB[5, i] = clip01(1.0 - abs(s20 / s50 - 1.0) if s50 > 0.0 else np.nan, 0.5)
-        CB[8, i] = clip01(1.0 - abs(s50 / s100 - 1.0) if s100 > 0.0 else np.nan, 0.5)
+        CB[5, i] = clip01_nb(1.0 - abs(s20 / s50 - 1.0) if s50 > 0.0 else np.nan, 0.5)
+        CB[8, i] = clip01_nb(1.0 - abs(s50 / s100 - 1.0) if s100 > 0.0 else np.nan, 0.5)
     for i in range(nb):
-        CB[6, i] = clip01(abs(O[K_R2, i]), 0.5)
-        CB[31, i] = clip01(abs(O[K_CV, i]), 0.5)
-        CB[33, i] = clip01(abs(O[K_R, i]), 0.5)
+        CB[6, i] = clip01_nb(abs(O[K_R2, i]), 0.5)
+        CB[31, i] = clip01_nb(abs(O[K_CV, i]), 0.5)
+        CB[33, i] = clip01_nb(abs(O[K_R, i]), 0.5)
     close = S[XC, H:H + nb]
     volume = S[XV, H:H + nb]
     c20 = S[XC, H - 20:H - 20 + nb]  # NaN before the first bar: momentum neutral there
     c50 = S[XC, H - 50:H - 50 + nb]
     for i in range(nb):
         c = close[i]
-        CB[9, i] = clip01(abs(c / c20[i] - 1.0), 0.5)
-        CB[10, i] = clip01(abs(c / c50[i] - 1.0), 0.5)
+        CB[9, i] = clip01_nb(abs(c / c20[i] - 1.0), 0.5)
+        CB[10, i] = clip01_nb(abs(c / c50[i] - 1.0), 0.5)
     for i in range(nb):
         m = O[M_V50, i]
-        CB[11, i] = clip01(abs(volume[i] / m - 1.0) if m > 0.0 else np.nan, 0.5)
+        CB[11, i] = clip01_nb(abs(volume[i] / m - 1.0) if m > 0.0 else np.nan, 0.5)
     for i in range(nb):
         a = O[M_C20, i]
         b = O[M_C50, i]
         d = O[M_C100, i]
         CB[12, i] = (1.0 if (a > b) == (b > d) else 0.0) if d == d else 0.5
-        CB[23, i] = clip01(abs(a - d) / d, 0.5)
+        CB[23, i] = clip01_nb(abs(a - d) / d, 0.5)
     for i in range(nb):
-        CB[13, i] = clip01(O[O_RSI, i], 0.5)
+        CB[13, i] = clip01_nb(O[O_RSI, i], 0.5)
         hm = O[O_HMAX, i]
-        CB[14, i] = clip01(O[O_HIST, i] / hm if hm > 0.0 else np.nan, 0.5)
-        CB[15, i] = clip01(1.0 - np.sqrt(O[V_AR, i]), 0.5)
+        CB[14, i] = clip01_nb(O[O_HIST, i] / hm if hm > 0.0 else np.nan, 0.5)
+        CB[15, i] = clip01_nb(1.0 - np.sqrt(O[V_AR, i]), 0.5)
     for i in range(nb):
         ms = O[M_SZ, i]
-        CB[16, i] = clip01(1.0 - abs(O[M_DEV, i]), 0.5)
-        CB[17, i] = clip01(1.0 - abs(O[M_FL, i]), 0.5)
-        CB[18, i] = clip01(1.0 - np.sqrt(O[V_SZ, i]) / ms if ms > 0.0 else np.nan, 0.5)
-        CB[19, i] = clip01(1.0 - hout[i], 0.5)
-        CB[20, i] = clip01(1.0 / (1.0 + abs(O[M_DCV, i] * 20.0)), 0.5)
+        CB[16, i] = clip01_nb(1.0 - abs(O[M_DEV, i]), 0.5)
+        CB[17, i] = clip01_nb(1.0 - abs(O[M_FL, i]), 0.5)
+        CB[18, i] = clip01_nb(1.0 - np.sqrt(O[V_SZ, i]) / ms if ms > 0.0 else np.nan, 0.5)
+        CB[19, i] = clip01_nb(1.0 - hout[i], 0.5)
+        CB[20, i] = clip01_nb(1.0 / (1.0 + abs(O[M_DCV, i] * 20.0)), 0.5)
     for i in range(nb):
         ap = O[M_PDM, i]
         am = O[M_MDM, i]
-        CB[21, i] = clip01(O[O_ADX, i] / 100.0, 0.5)
-        CB[22, i] = clip01(abs(ap - am) / (ap + am) if ap + am > 0.0 else np.nan, 0.5)
-        CB[24, i] = clip01(abs(O[M_SD, i] - 0.5) * 2.0, 0.5)
-        CB[26, i] = clip01(O[M_AGR, i], 0.5)
+        CB[21, i] = clip01_nb(O[O_ADX, i] / 100.0, 0.5)
+        CB[22, i] = clip01_nb(abs(ap - am) / (ap + am) if ap + am > 0.0 else np.nan, 0.5)
+        CB[24, i] = clip01_nb(abs(O[M_SD, i] - 0.5) * 2.0, 0.5)
+        CB[26, i] = clip01_nb(O[M_AGR, i], 0.5)
     for i in range(nb):
         # Bollinger excursion: how far the close is outside SMA20 +- 2 std, relative to the band
         a = O[M_C20, i]
@@ -169,7 +172,7 @@ def _components_nb(O, S, H, qout, hout, nb, CB):
         eu = (c - upper) / upper if upper > 0.0 else 0.0
         el = (lower - c) / lower if lower > 0.0 else 0.0
         e = max(0.0, max(eu, el))
-        CB[25, i] = clip01(e, 0.5) if upper == upper else 0.5
+        CB[25, i] = clip01_nb(e, 0.5) if upper == upper else 0.5
     for i in range(nb):
         v_res = O[V_RS, i]
         v_dev = O[V_D2, i]
@@ -184,11 +187,11 @@ def _components_nb(O, S, H, qout, hout, nb, CB):
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def _tanh_rows_nb(CB, k0, k1, nb):
-    """``clip01(tanh(x), 0.5)`` in place over rows k0..k1-1: a loop of nothing else vectorises,
+    """``clip01_nb(tanh(x), 0.5)`` in place over rows k0..k1-1: a loop of nothing else vectorises,
     and fused multiply-adds halve the polynomial's latency."""
     for k in range(k0, k1):
         for i in range(nb):
-            CB[k, i] = clip01(tanh_pos(CB[k, i]), 0.5)
+            CB[k, i] = clip01_nb(tanh_pos_nb(CB[k, i]), 0.5)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -256,10 +259,7 @@ def _series_nb(S, H, nb, open_b, high_b, low_b, close_b, vol_b, taker_b, use_tak
     pdm = S[XPDM, H:H + nb]
     mdm = S[XMDM, H:H + nb]
     for i in range(nb):
-        up = hh[i] - ph[i]
-        dn = pl[i] - ll[i]
-        p = up if (up > dn) & (up > 0.0) else 0.0
-        m = dn if (dn > up) & (dn > 0.0) else 0.0
+        p, m = directional_moves_nb(hh[i], ll[i], ph[i], pl[i])
         first = ph[i] != ph[i]
         pdm[i] = np.nan if first else p
         mdm[i] = np.nan if first else m
@@ -290,27 +290,32 @@ def _series_nb(S, H, nb, open_b, high_b, low_b, close_b, vol_b, taker_b, use_tak
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _derived_nb(S, O, H, nb):
-    """(3) Series built on the first statistics: price impact, VWAP deviation, SMA side and agreement."""
-    c = S[XC, H:H + nb]
+    """(3) Series built on the first statistics: price impact, VWAP deviation, SMA side and agreement.
+
+    One loop per series: each reads two or three rows and writes its own.
+    """
     v = S[XV, H:H + nb]
+    mv20 = O[M_V20, :nb]
     r_ = S[XR, H:H + nb]
     imp = S[XIMP, H:H + nb]
-    dev = S[XDEV, H:H + nb]
-    sma = S[XSMA, H:H + nb]
-    dev2 = S[XDEV2, H:H + nb]
-    side = S[XSIDE, H:H + nb]
-    mv20 = O[M_V20, :nb]
-    mc20 = O[M_C20, :nb]
-    mpv = O[M_PV, :nb]
-    mvw = O[M_VW, :nb]
     for i in range(nb):
         vi = v[i]
         r = r_[i]
         m = mv20[i]
         imp[i] = abs(r) / (vi / m) if (vi > 0.0) & (m > 0.0) & (r == r) else np.nan
+    c = S[XC, H:H + nb]
+    mpv = O[M_PV, :nb]
+    mvw = O[M_VW, :nb]
+    dev = S[XDEV, H:H + nb]
+    for i in range(nb):
         mv = mvw[i]
         vwap = mpv[i] / mv if mv > 0.0 else np.nan
         dev[i] = (c[i] - vwap) / vwap
+    mc20 = O[M_C20, :nb]
+    sma = S[XSMA, H:H + nb]
+    dev2 = S[XDEV2, H:H + nb]
+    side = S[XSIDE, H:H + nb]
+    for i in range(nb):
         s = mc20[i]
         sma[i] = s
         dev2[i] = c[i] - s
@@ -404,8 +409,8 @@ def engine_nb(open_, high, low, close, volume, taker, use_taker, window, sg, wco
                         ag /= 14.0
                         al /= 14.0
                 else:
-                    ag += (g - ag) / 14.0
-                    al += (ls - al) / 14.0
+                    ag = wilder_step_nb(ag, g, 14.0)
+                    al = wilder_step_nb(al, ls, 14.0)
             rs = ag + al
             O[O_RSI, i] = abs(ag - al) / rs if (t >= 14 and rs > 0.0) else np.nan
             # MACD(12, 26, 9) on EMAs seeded at the first close
@@ -414,9 +419,9 @@ def engine_nb(open_, high, low, close, volume, taker, use_taker, window, sg, wco
                 ema26 = c
                 ema9 = 0.0
             else:
-                ema12 += 2.0 / 13.0 * (c - ema12)
-                ema26 += 2.0 / 27.0 * (c - ema26)
-                ema9 += 0.2 * ((ema12 - ema26) - ema9)
+                ema12 = ema_step_nb(ema12, c, 2.0 / 13.0)
+                ema26 = ema_step_nb(ema26, c, 2.0 / 27.0)
+                ema9 = ema_step_nb(ema9, ema12 - ema26, 0.2)
             hist = abs((ema12 - ema26) - ema9)
             hring[t & mask] = hist
             while dq_len > 0 and hring[dq[(dq_head + dq_len - 1) & mask] & mask] <= hist:
@@ -432,7 +437,7 @@ def engine_nb(open_, high, low, close, volume, taker, use_taker, window, sg, wco
             if t > 0:
                 h = hb[i]
                 lo = lb[i]
-                tr = max(h - lo, abs(h - pc), abs(lo - pc))
+                tr = bar_true_range_nb(h, lo, pc)
                 pdm = pdm_b[i]
                 mdm = mdm_b[i]
                 if t <= 14:
@@ -444,9 +449,9 @@ def engine_nb(open_, high, low, close, volume, taker, use_taker, window, sg, wco
                         s_p /= 14.0
                         s_m /= 14.0
                 else:
-                    s_tr += (tr - s_tr) / 14.0
-                    s_p += (pdm - s_p) / 14.0
-                    s_m += (mdm - s_m) / 14.0
+                    s_tr = wilder_step_nb(s_tr, tr, 14.0)
+                    s_p = wilder_step_nb(s_p, pdm, 14.0)
+                    s_m = wilder_step_nb(s_m, mdm, 14.0)
             if t >= 14:
                 pdi = 100.0 * s_p / s_tr if s_tr > 0.0 else 0.0
                 mdi = 100.0 * s_m / s_tr if s_tr > 0.0 else 0.0
@@ -456,7 +461,7 @@ def engine_nb(open_, high, low, close, volume, taker, use_taker, window, sg, wco
                 elif t == 27:
                     adx = (dx_sum + dx) / 14.0
                 else:
-                    adx += (dx - adx) / 14.0
+                    adx = wilder_step_nb(adx, dx, 14.0)
             O[O_ADX, i] = adx
         quantiles_block_nb(volume, t0, t1, 50, qbuf, qist, qs, qout)
         bin_share_block2_nb(close, t0, t1, W, 20, hcounts, hedges, hfs, hist_ist, hout)

@@ -8,9 +8,10 @@
 Layers, rules, fallbacks and profiles: docs/pipeline.md.
 """
 
+from nexus.pipeline.chain import register_function
 from nexus.pipeline.config import BacktestConfig
 from nexus.pipeline.layers.base import LayerContext, LayerOutput
 from nexus.pipeline.result import BacktestResult
 from nexus.pipeline.runner import backtest
 
-__all__ = ["backtest", "BacktestConfig", "BacktestResult", "LayerContext", "LayerOutput"]
+__all__ = ["backtest", "BacktestConfig", "BacktestResult", "LayerContext", "LayerOutput", "register_function"]

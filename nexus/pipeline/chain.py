@@ -13,11 +13,21 @@ weight on the bar where it was decided.
 >>> run = run_chain({"x": np.arange(6.0)}, [("odd", odd, None)])
 >>> run.idx.tolist(), run.reason.tolist(), run.passed
 ([1, 3, 5], [99, 0, 99, 0, 99, 0], {'odd': 3})
+
+Configs are data: ``function = "name"`` in a layer's TOML section names a
+function that code registered (:func:`register_function`) or that an
+installed package declares as an entry point in group
+``nexus.pipeline_functions``. A config never imports a module path.
+
+>>> @register_function("keep_odd")
+... def keep_odd(ctx):
+...     return odd(ctx)
+>>> load_function("keep_odd", "doc") is keep_odd
+True
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -39,19 +49,59 @@ class ChainRun:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+ENTRY_POINT_GROUP = "nexus.pipeline_functions"
+_FUNCTIONS: dict[str, Callable] = {}
+
+
+def register_function(name: str, fn: Callable | None = None) -> Callable:
+    """Make ``fn`` available to configs as ``function = "name"``; usable as a decorator.
+
+    >>> register_function("my_risk", lambda ctx: None).__name__
+    '<lambda>'
+    """
+    if not isinstance(name, str) or not name.strip() or ":" in name:
+        raise ConfigError(f"register_function: name {name!r} must be a plain non-empty name (no ':')")
+
+    def add(f: Callable) -> Callable:
+        if not callable(f):
+            raise ConfigError(f"register_function({name!r}): {type(f).__name__} is not callable")
+        _FUNCTIONS[name] = f
+        return f
+
+    return add if fn is None else add(fn)
+
+
+def _entry_points() -> dict[str, Any]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def registered_functions() -> list[str]:
+    """Names a config may use: registered in code, or declared by installed plugins."""
+    return sorted(set(_FUNCTIONS) | set(_entry_points()))
+
+
 def load_function(spec: str, where: str) -> Callable:
-    """``"package.module:function"`` -> the callable (for ``function = ...`` in the TOML)."""
-    if ":" not in spec:
-        raise ConfigError(f"{where}: function = {spec!r}; write 'package.module:function'")
-    mod_name, fn_name = spec.split(":", 1)
-    try:
-        mod = importlib.import_module(mod_name)
-    except ImportError as exc:
-        raise ConfigError(f"{where}: cannot import {mod_name!r} ({exc}); check the module is on PYTHONPATH") from None
-    fn = getattr(mod, fn_name, None)
-    if not callable(fn):
-        raise ConfigError(f"{where}: {mod_name!r} has no function {fn_name!r}")
-    return fn
+    """The function a config names (``function = "name"``), from the registry or a plugin entry point."""
+    name = str(spec).strip()
+    if name in _FUNCTIONS:
+        return _FUNCTIONS[name]
+    ep = _entry_points().get(name)
+    if ep is not None:
+        try:
+            fn = ep.load()
+        except Exception as exc:  # a broken plugin is the plugin's fault, reported on one line
+            raise ConfigError(f"{where}: function = {spec!r}: the plugin entry point {ep.value!r} fails to load "
+                              f"({type(exc).__name__}: {exc})") from None
+        return register_function(name, fn)
+    known = ", ".join(registered_functions()) or "none registered"
+    how = (" (a config never imports a module path)" if ":" in name or "." in name else "")
+    raise ConfigError(
+        f"{where}: function = {spec!r} is not a registered pipeline function{how}; known: {known}. Register it in code "
+        f"with nexus.pipeline.register_function({name.split(':')[-1]!r}, fn), declare an entry point in group "
+        f"{ENTRY_POINT_GROUP!r}, or pass backtest(cfg, functions={{layer: fn}})"
+    )
 
 
 def _check_output(out: Any, m: int, name: str) -> LayerOutput:

@@ -3,7 +3,12 @@
 :class:`ModelSet` loads every slot of the registry that is trained *and*
 marked usable (it beat its naive baseline out of sample); any other slot
 falls back to its layer's documented rule, and :attr:`ModelSet.status` says
-which and why, for the report. :meth:`ModelSet.bind` attaches one symbol's
+which and why, for the report. A registry named explicitly (``required``:
+``--models DIR``, ``backtest(cfg, models_required=True)``) must exist and
+list models, and a model it lists that is refused at load (hash, shapes,
+unreadable) stops the run, unless ``allow_fallback`` (``--allow-fallback``):
+then that slot runs its rule and the console says which slot and why.
+:meth:`ModelSet.bind` attaches one symbol's
 bars, MQScore and signals; its ``predict(slot, rows)`` builds the feature
 matrix once per symbol, scores only ``rows`` (the bars still alive in the
 pipeline) and returns NaN on rows the model may not score: feature warm-up,
@@ -14,6 +19,7 @@ data never leaks into the backtest).
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -24,7 +30,8 @@ from nexus.errors import ModelError
 
 
 class ModelSet:
-    def __init__(self, root: str | Path | None, use_models: bool = True, timings: Any = None) -> None:
+    def __init__(self, root: str | Path | None, use_models: bool = True, timings: Any = None, *,
+                 required: bool = False, allow_fallback: bool = False) -> None:
         self.root = Path(root) if root else None
         self.models: dict[str, Any] = {}
         self.status: dict[str, str] = {}
@@ -36,6 +43,10 @@ class ModelSet:
             self.status = {s: "off (run.use_models = false): rule fallback" for s in SLOT_NAMES}
             return
         if self.root is None or not (self.root / "manifest.json").exists():
+            if required:
+                what = "the folder does not exist" if self.root is None or not self.root.is_dir() else "manifest.json is missing"
+                raise ModelError(f"no model registry at {self.root}: {what}; train one with `nexus train --out {self.root}`, "
+                                 "or run the rules with --no-models")
             self.status = {s: f"not trained (no registry at {self.root}): rule fallback" for s in SLOT_NAMES}
             return
         from nexus.models.registry import Registry
@@ -43,6 +54,9 @@ class ModelSet:
         # numba stages run on one core; batched inference may use the machine (NEXUS_MODEL_THREADS overrides)
         threads = int(os.environ.get("NEXUS_MODEL_THREADS", min(os.cpu_count() or 1, 4)))
         reg = Registry(self.root, threads=threads)
+        if required and not reg.slots():
+            raise ModelError(f"the model registry at {self.root} lists no models; train them with "
+                             f"`nexus train --out {self.root}`, or run the rules with --no-models")
         for slot in SLOT_NAMES:
             if not reg.has(slot):
                 self.status[slot] = "not trained: rule fallback"
@@ -54,7 +68,10 @@ class ModelSet:
             try:
                 self.models[slot] = reg.load(slot)
             except ModelError as exc:
+                if required and not allow_fallback:
+                    raise ModelError(f"{exc} [slot {slot!r}; pass --allow-fallback to run its rule instead]") from None
                 self.status[slot] = f"refused ({exc}): rule fallback"
+                print(f"[nexus] {slot}: model refused, rule fallback: {exc}", file=sys.stderr, flush=True)
                 continue
             self.hashes[slot] = str(entry.get("sha256", ""))
             self.status[slot] = "model"

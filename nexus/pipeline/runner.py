@@ -51,10 +51,15 @@ def resolve_config(config: Any = None, overrides: Mapping[str, Any] | list[str] 
 
 def backtest(config: Any = None, *, overrides: Mapping[str, Any] | list[str] | None = None, store: Any = None,
              echo: bool | None = None, functions: Mapping[str, Any] | None = None,
+             models_required: bool = False, allow_fallback: bool = False,
              cache: StageCache | None = None) -> BacktestResult:
     """Run the eight-layer pipeline over every book of ``config`` (a BacktestConfig, TOML path or dict).
 
-    ``functions`` replaces layers by name (``{"risk": fn}``, ``fn(ctx) -> LayerOutput``). ``cache``
+    ``functions`` replaces layers by name (``{"risk": fn}``, ``fn(ctx) -> LayerOutput``).
+    ``models_required=True`` (what ``nexus backtest --models DIR`` passes) makes
+    a missing or empty registry and a refused model an error;
+    ``allow_fallback=True`` then lets a refused model's slot run its rule.
+    Without it a missing registry means rule fallbacks, as documented. ``cache``
     (a :class:`nexus.pipeline.cache.StageCache`) shares stages with earlier runs whose configs agree on
     every key the stage reads (what a pipeline sweep passes); without it every stage is computed.
     """
@@ -73,7 +78,8 @@ def backtest(config: Any = None, *, overrides: Mapping[str, Any] | list[str] | N
         bar_store = BarStore(bar_store)
     _check_store(bar_store, cfg)
     cache = cache if cache is not None else StageCache(enabled=False)
-    models = ModelSet(cfg.run.models, cfg.run.use_models, timings)
+    models = ModelSet(cfg.run.models, cfg.run.use_models, timings,
+                      required=bool(models_required and cfg.run.use_models), allow_fallback=allow_fallback)
     usable = [s for s, v in models.status.items() if v == "model"]
     timings.say(f"models: {len(usable)} of {len(models.status)} slots trained and usable"
                 + (f" ({', '.join(usable)})" if usable else "; every layer runs its rule fallback"))
@@ -250,7 +256,7 @@ def _value(pf: Any) -> np.ndarray:
 
 def _exit_names(tr: np.ndarray, run: BookRun, fill_lag: int) -> list[str]:
     """Why each trade ended: the overlay's exit code on the row whose target closed it."""
-    from nexus.pipeline.kernels import EXIT_NAMES
+    from nexus.pipeline.overlay_kernels import EXIT_NAMES
 
     n = len(run.clock.clock_ts)
     out = []

@@ -101,3 +101,23 @@ def group_layout(group_by: object, m: int, cash_sharing: bool) -> tuple[np.ndarr
             names.append(labels[j])
     starts.append(m)
     return np.asarray(starts, dtype=np.int64), names
+
+
+MAX_FEES = 0.1  # 10 % of notional per fill: above this a fee is almost surely a percent given as a fraction
+
+
+def check_cost_ranges(flex: dict, *, allow_high_fees: bool = False) -> None:
+    """What the CLI checks, at the API edge too: fees in [0, 0.1] unless ``allow_high_fees``, leverage > 0."""
+    fees = flex.get("fees")
+    if fees is not None and not allow_high_fees and np.any(np.asarray(fees) > MAX_FEES):
+        worst = float(np.max(fees))
+        raise ConfigError(
+            f"fees={worst:g} is a fraction of notional per fill, so {worst:.0%} of every order; fees above {MAX_FEES:g} "
+            f"are refused (give 0.001 for 0.1 %), or pass allow_high_fees=True if you mean it"
+        )
+    lev = flex.get("leverage")
+    if lev is not None and np.any(np.asarray(lev) <= 0):
+        raise ConfigError(
+            f"leverage={float(np.min(lev)):g} would allow no exposure (no order could fill); "
+            "give leverage > 0 (1 = no borrowing)"
+        )

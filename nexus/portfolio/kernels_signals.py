@@ -11,6 +11,8 @@ is written. See the execution rules in ``wrapper.Portfolio.from_signals``.
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 from numba import njit, prange
 
@@ -86,6 +88,68 @@ def resolve_action_nb(le, lx, se, sx, pos):
     if se:
         return A_SHORT
     return A_NONE
+
+
+@njit(cache=True, inline="always")
+def mark_group_nb(t, g, c0, gs, off, pos, cash, close, mult_a, funding, has_funding, value_out, cash_out, pos_out,
+                  save_cash, save_pos):
+    """The last phase of a bar for the group of columns ``c0 .. c0+gs-1`` (state at ``pos[off:]``):
+    funding on open positions, then the mark-to-market value, cash and positions written. Returns the cash.
+
+    Shared by the signal and target simulators; inlined into their bar loops.
+    """
+    val = cash
+    for k in range(gs):
+        p = pos[off + k]
+        if p != 0.0:
+            col = c0 + k
+            pm = p * flex_nb(close, t, col) * flex_nb(mult_a, t, col)
+            if has_funding:
+                cash -= pm * flex_nb(funding, t, col)
+            val += pm
+        if save_pos:
+            pos_out[t, c0 + k] = p
+    if has_funding:
+        val = cash
+        for k in range(gs):
+            if pos[off + k] != 0.0:
+                col = c0 + k
+                val += pos[off + k] * flex_nb(close, t, col) * flex_nb(mult_a, t, col)
+    value_out[t, g] = val
+    if save_cash:
+        cash_out[t, g] = cash
+    return cash
+
+
+@njit(cache=True, inline="always")
+def stop_exit_nb(d, o, h, lo, ep, sl, tp, tsl, peak):
+    """(base price, reason, new peak) of the stops of a position on side ``d`` (1.0 long, -1.0 short).
+
+    Levels from the entry price ``ep`` and the trailing extreme ``peak`` (NaN
+    ``sl`` / ``tp`` / ``tsl`` = no such stop); a gap through a level fills at
+    the open, the stop before the take-profit; base NaN = no exit, and the
+    peak follows the bar's favourable extreme. Prices are compared times
+    ``d``, so one rule serves both sides exactly (a product by +-1 is exact).
+    """
+    adverse = lo if d > 0.0 else h
+    favourable = h if d > 0.0 else lo
+    sl_l = ep * (1.0 - d * sl) if sl == sl else -d * np.inf
+    ts_l = peak * (1.0 - d * tsl) if tsl == tsl else -d * np.inf
+    sl_first = d * sl_l >= d * ts_l
+    stop_l = sl_l if sl_first else ts_l
+    stop_r = R_SL if sl_first else R_TSL
+    tp_l = ep * (1.0 + d * tp) if tp == tp else d * np.inf
+    if d * o <= d * stop_l:
+        return o, stop_r, peak
+    if d * o >= d * tp_l:
+        return o, R_TP, peak
+    if d * adverse <= d * stop_l:
+        return stop_l, stop_r, peak
+    if d * favourable >= d * tp_l:
+        return tp_l, R_TP, peak
+    if d * favourable > d * peak:
+        peak = favourable
+    return np.nan, R_SIGNAL, peak
 
 
 @njit(cache=True)
@@ -191,49 +255,9 @@ def simulate_block_nb(
                             # stops: levels from the entry price (and the trailing extreme), gap fills at the open
                             p = pos[off + k]
                             ep = entry_price[off + k]
-                            base = np.nan
-                            if p > 0.0:
-                                sl_l = ep * (1.0 - sl_v[off + k]) if sl_v[off + k] == sl_v[off + k] else -np.inf
-                                tv = tsl_v[off + k]
-                                ts_l = peak[off + k] * (1.0 - tv) if tv == tv else -np.inf
-                                stop_l = sl_l if sl_l >= ts_l else ts_l
-                                stop_r = R_SL if sl_l >= ts_l else R_TSL
-                                tp_l = ep * (1.0 + tp_v[off + k]) if tp_v[off + k] == tp_v[off + k] else np.inf
-                                if o <= stop_l:
-                                    base = o
-                                    reason = stop_r
-                                elif o >= tp_l:
-                                    base = o
-                                    reason = R_TP
-                                elif lo <= stop_l:
-                                    base = stop_l
-                                    reason = stop_r
-                                elif h >= tp_l:
-                                    base = tp_l
-                                    reason = R_TP
-                                elif h > peak[off + k]:
-                                    peak[off + k] = h
-                            else:
-                                sl_l = ep * (1.0 + sl_v[off + k]) if sl_v[off + k] == sl_v[off + k] else np.inf
-                                tv = tsl_v[off + k]
-                                ts_l = peak[off + k] * (1.0 + tv) if tv == tv else np.inf
-                                stop_l = sl_l if sl_l <= ts_l else ts_l
-                                stop_r = R_SL if sl_l <= ts_l else R_TSL
-                                tp_l = ep * (1.0 - tp_v[off + k]) if tp_v[off + k] == tp_v[off + k] else -np.inf
-                                if o >= stop_l:
-                                    base = o
-                                    reason = stop_r
-                                elif o <= tp_l:
-                                    base = o
-                                    reason = R_TP
-                                elif h >= stop_l:
-                                    base = stop_l
-                                    reason = stop_r
-                                elif lo <= tp_l:
-                                    base = tp_l
-                                    reason = R_TP
-                                elif lo < peak[off + k]:
-                                    peak[off + k] = lo
+                            base, reason, peak[off + k] = stop_exit_nb(
+                                1.0 if p > 0.0 else -1.0, o, h, lo, ep, sl_v[off + k], tp_v[off + k], tsl_v[off + k],
+                                peak[off + k])
                             if base != base:
                                 continue
                             act = A_EXIT
@@ -306,34 +330,14 @@ def simulate_block_nb(
                             sl_v[off + k] = flex_nb(sl_a, t, col)
                             tp_v[off + k] = flex_nb(tp_a, t, col)
                             tsl_v[off + k] = flex_nb(tsl_a, t, col)
-                # phase 4: funding on open positions, then the mark-to-market value
-                val = cash
-                for k in range(gs):
-                    p = pos[off + k]
-                    if p != 0.0:
-                        col = c0 + k
-                        pm = p * flex_nb(close, t, col) * flex_nb(mult_a, t, col)
-                        if has_funding:
-                            cash -= pm * flex_nb(funding, t, col)
-                        val += pm
-                    if save_pos:
-                        pos_out[t, c0 + k] = p
-                if has_funding:
-                    val = cash
-                    for k in range(gs):
-                        if pos[off + k] != 0.0:
-                            col = c0 + k
-                            val += pos[off + k] * flex_nb(close, t, col) * flex_nb(mult_a, t, col)
-                value_out[t, g] = val
-                if save_cash:
-                    cash_out[t, g] = cash
+                cash = mark_group_nb(t, g, c0, gs, off, pos, cash, close, mult_a, funding, has_funding, value_out,
+                                     cash_out, pos_out, save_cash, save_pos)
             cash_g[g - g0] = cash
     for k in range(nc):
         counts[b0 + k] = cnt[k]
 
 
-@njit(cache=True, parallel=True)
-def simulate_signals_nb(
+def _signal_blocks(
     n, close, open_, high, low, volume, has_open, has_high, has_low,
     le_a, lx_a, se_a, sx_a,
     size, size_type, price_type,
@@ -343,10 +347,9 @@ def simulate_signals_nb(
     group_start, block_start, rec_start, orders,
     value_out, cash_out, pos_out, save_cash, save_pos,
 ):
-    """Blocks of cash groups in parallel (``prange``), each through :func:`simulate_block_nb`.
+    """Blocks of cash groups, each through :func:`simulate_block_nb`; returns the number of orders per column.
 
     ``block_start`` holds group indices: block b is groups block_start[b]..block_start[b+1]-1.
-    Returns the number of orders per column.
     """
     n_groups = group_start.shape[0] - 1
     counts = np.zeros(group_start[n_groups], dtype=np.int64)
@@ -359,27 +362,19 @@ def simulate_signals_nb(
     return counts
 
 
-@njit(cache=True)
-def simulate_signals_serial_nb(
-    n, close, open_, high, low, volume, has_open, has_high, has_low,
-    le_a, lx_a, se_a, sx_a,
-    size, size_type, price_type,
-    fees, fixed_fees, slippage, slip_model, max_part,
-    init_cash, sl_a, tp_a, tsl_a, use_stops,
-    mult_a, lot_a, tick_a, lev_a, funding, has_funding,
-    group_start, block_start, rec_start, orders,
-    value_out, cash_out, pos_out, save_cash, save_pos,
-):
-    """Same as :func:`simulate_signals_nb` without threads (one block: no pool start-up, no contention)."""
-    n_groups = group_start.shape[0] - 1
-    counts = np.zeros(group_start[n_groups], dtype=np.int64)
-    for b in range(block_start.shape[0] - 1):
-        simulate_block_nb(
-            block_start[b], block_start[b + 1], n, close, open_, high, low, volume, has_open, has_high, has_low,
-            le_a, lx_a, se_a, sx_a, size, size_type, price_type, fees, fixed_fees, slippage, slip_model, max_part,
-            init_cash, sl_a, tp_a, tsl_a, use_stops, mult_a, lot_a, tick_a, lev_a, funding, has_funding,
-            group_start, rec_start, orders, value_out, cash_out, pos_out, save_cash, save_pos, counts)
-    return counts
+def _compile_as(fn, name: str, parallel: bool):
+    """``fn`` compiled by numba under its own name: a second compilation of one function with other
+    flags needs its own cache entry (numba keys cached code on the function's qualified name)."""
+    f = types.FunctionType(fn.__code__, fn.__globals__, name)
+    f.__qualname__ = name
+    f.__doc__ = fn.__doc__
+    return njit(cache=True, parallel=parallel)(f)
+
+
+# one loop over the blocks, compiled twice: threads over the blocks (``prange``), and without threads (one
+# block: no pool start-up, no contention), where ``prange`` is a plain ``range``
+simulate_signals_nb = _compile_as(_signal_blocks, "simulate_signals_nb", True)
+simulate_signals_serial_nb = _compile_as(_signal_blocks, "simulate_signals_serial_nb", False)
 
 
 @njit(cache=True)

@@ -14,7 +14,7 @@ from numba import njit, prange
 
 from nexus.portfolio.broadcast import flex_nb
 from nexus.portfolio.fills import close_fill_nb, open_fill_nb, write_order_nb
-from nexus.portfolio.kernels_signals import CLOSE, bar_ohl_nb
+from nexus.portfolio.kernels_signals import CLOSE, bar_ohl_nb, mark_group_nb
 
 TT_WEIGHT = 0
 TT_AMOUNT = 1
@@ -158,26 +158,8 @@ def simulate_targets_group_nb(
             elif t + 1 < n:
                 pend[:] = row
                 has_pend = True
-        val = cash
-        for k in range(gs):
-            p = pos[k]
-            if p != 0.0:
-                col = c0 + k
-                pm = p * flex_nb(close, t, col) * flex_nb(mult_a, t, col)
-                if has_funding:
-                    cash -= pm * flex_nb(funding, t, col)
-                val += pm
-            if save_pos:
-                pos_out[t, c0 + k] = p
-        if has_funding:
-            val = cash
-            for k in range(gs):
-                if pos[k] != 0.0:
-                    col = c0 + k
-                    val += pos[k] * flex_nb(close, t, col) * flex_nb(mult_a, t, col)
-        value_out[t, g] = val
-        if save_cash:
-            cash_out[t, g] = cash
+        cash = mark_group_nb(t, g, c0, gs, 0, pos, cash, close, mult_a, funding, has_funding, value_out, cash_out,
+                             pos_out, save_cash, save_pos)
     for k in range(gs):
         counts[c0 + k] = cnt[k]
 

@@ -14,6 +14,7 @@ from nexus.portfolio.kernels_column import simulate_column_nb
 from nexus.portfolio.kernels_signals import (
     count_signal_bars_nb, simulate_signals_nb, simulate_signals_serial_nb,
 )
+from nexus.portfolio.inputs import check_cost_ranges
 from nexus.portfolio.prepare import blocks, prepare, signal_bars, signal_flex
 from nexus.portfolio.records import order_dt
 
@@ -55,6 +56,7 @@ def simulate_signals(
     ts=None,
     tz: str | None = None,
     freq: str | None = None,
+    allow_high_fees: bool = False,
 ) -> dict:
     """Simulate entry/exit signals over ``[n_bars, n_cols]`` in one numba call.
 
@@ -90,7 +92,8 @@ def simulate_signals(
       range, "volume" square-root impact capped at ``max_participation`` of the
       bar volume), rounded to ``tick_size`` against the order; fees =
       ``fees`` x notional + ``fixed_fees`` per order. Notional = size x price x
-      ``multiplier``.
+      ``multiplier``. ``fees`` above 0.1 (10 %) are refused unless
+      ``allow_high_fees=True``; ``leverage`` must be > 0.
     - Stops (fractions of the entry fill price; ``tsl_stop`` trails the highest
       high / lowest low seen after the entry bar): checked on each bar after the
       entry bar on its open/high/low, before that bar's signals. A gap through a
@@ -134,6 +137,7 @@ def simulate_signals(
         init_cash=init_cash, group_by=group_by, cash_sharing=cash_sharing, ts=ts, tz=tz, price_type=pt,
         slip_model=sm,
     )
+    check_cost_ranges(prep.flex, allow_high_fees=allow_high_fees)
     n, m, fx = prep.n, prep.m, prep.flex
     fr = fx["__frames__"]
     sig = {k: signal_flex(fr.get(k), n, m, k) for k in frames}

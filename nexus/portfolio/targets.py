@@ -10,6 +10,7 @@ import numpy as np
 from nexus.errors import ConfigError
 from nexus.portfolio import enums
 from nexus.portfolio.kernels_targets import count_target_bars_nb, simulate_targets_nb
+from nexus.portfolio.inputs import check_cost_ranges
 from nexus.portfolio.prepare import prepare
 from nexus.portfolio.records import order_dt
 
@@ -41,6 +42,7 @@ def simulate_targets(
     ts=None,
     tz: str | None = None,
     freq: str | None = None,
+    allow_high_fees: bool = False,
 ) -> dict:
     """Rebalance toward target positions, one column per asset, cash shared within each group.
 
@@ -86,6 +88,7 @@ def simulate_targets(
         init_cash=init_cash, group_by=group_by, cash_sharing=cash_sharing,
         ts=ts, tz=tz, price_type=pt, slip_model=sm,
     )
+    check_cost_ranges(prep.flex, allow_high_fees=allow_high_fees)
     n, m, fx = prep.n, prep.m, prep.flex
     tgt = fx["__frames__"]["target"].values
     if tgt.dtype != np.float64:

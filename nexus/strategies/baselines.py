@@ -11,6 +11,7 @@ from nexus.errors import ConfigError
 from nexus.strategies import baselines_nb as nb
 from nexus.strategies.context import Context
 from nexus.strategies.registry import Param, strategy
+from nexus.strategies.shared_nb import deviation_signal_nb
 
 
 @strategy(
@@ -32,7 +33,7 @@ def sma_crossover(bars, ctx: Context, fast=10, slow=50):
 )
 def zscore_reversion(bars, ctx: Context, n=20, k=2.0):
     """Bollinger reversion: -sign(z) while the close is beyond k population std of its n-bar SMA."""
-    return nb.zscore_reversion_nb(ctx.close, ctx.sma(n), ctx.std(n), float(k), *ctx.outputs())
+    return deviation_signal_nb(ctx.close, ctx.sma(n), ctx.std(n), float(k), -1, *ctx.outputs())
 
 
 @strategy(

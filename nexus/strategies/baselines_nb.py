@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from nexus.strategies._nbutil import conf_nb, sign_nb
+from nexus.indicators.scalar import sign_nb
 
 
 @njit(cache=True)
@@ -40,18 +40,6 @@ def sma_cross_columns_nb(smas, fast_idx, slow_idx):
             elif d < 0.0:
                 out[t, j] = -1
     return out
-
-
-@njit(cache=True)
-def zscore_reversion_nb(close, sma, std, k, sig, conf):
-    m = close.shape[0]
-    for t in range(m):
-        if std[t] > 0.0:
-            z = (close[t] - sma[t]) / std[t]
-            if abs(z) > k:
-                sig[t] = -sign_nb(z)
-                conf[t] = conf_nb(abs(z), k)
-    return sig, conf
 
 
 @njit(cache=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from nexus.strategies import breakout_nb as nb
 from nexus.strategies.context import Context
 from nexus.strategies.registry import Param, strategy
+from nexus.strategies.shared_nb import deviation_signal_nb
 
 
 @strategy(
@@ -75,4 +76,4 @@ def momentum_breakout(bars, ctx: Context, n=20, z=2.0):
     ``zc = (C - SMA_n) / std_n`` (population std); signal ``sign(zc)`` while
     ``|zc| > z``. Bar proxy: none needed, the rule is on closes. Confidence ``|zc| / (2z)``.
     """
-    return nb.momentum_breakout_nb(ctx.close, ctx.sma(n), ctx.std(n), float(z), *ctx.outputs())
+    return deviation_signal_nb(ctx.close, ctx.sma(n), ctx.std(n), float(z), 1, *ctx.outputs())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from nexus.strategies._nbutil import conf_nb, sign_nb
+from nexus.indicators.scalar import conf_nb, sign_nb
 
 
 @njit(cache=True)
@@ -78,16 +78,4 @@ def absorption_nb(high, low, close, vz, atr, z, range_frac, hold, sig, conf):
             a_hi = high[t]
             a_lo = low[t]
             a_conf = conf_nb(vz[t], z)
-    return sig, conf
-
-
-@njit(cache=True)
-def momentum_breakout_nb(close, sma, std, z, sig, conf):
-    m = close.shape[0]
-    for t in range(m):
-        if std[t] > 0.0:
-            zc = (close[t] - sma[t]) / std[t]
-            if abs(zc) > z:
-                sig[t] = sign_nb(zc)
-                conf[t] = conf_nb(abs(zc), z)
     return sig, conf

@@ -22,10 +22,11 @@ from nexus.data.bars import Bars
 from nexus.errors import ValidationError
 from nexus.indicators.flow import aggressor_delta_nb
 from nexus.indicators.profile import price_bins_nb, rolling_profile_nb
-from nexus.strategies._roll_nb import (
-    first_bad_nb, first_bad_taker_nb, first_unsorted_nb, returns_nb, rextreme_nb, rmean_nb, rmean_std_nb, rsum_nb,
-    true_range_nb, vwap_nb, zscore_from_nb,
+from nexus.indicators.rolling import (
+    rolling_extreme_nb, rolling_mean_nb, rolling_mean_std_nb, rolling_sum_nb, zscore_from_nb,
 )
+from nexus.indicators.technical import returns_nb, true_range_nb, vwap_nb
+from nexus.strategies.validate_nb import first_bad_nb, first_bad_taker_nb, first_unsorted_nb
 from nexus.strategies.pool import BufferPool
 
 
@@ -147,15 +148,15 @@ class Context:
 
     def _ms(self, which: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Rolling (mean, population std) of close / returns / volume / delta / true range."""
-        return self.memo(("ms", which, n), lambda: rmean_std_nb(self._series(which), n, self.buf(), self.buf()))
+        return self.memo(("ms", which, n), lambda: rolling_mean_std_nb(self._series(which), n, 0, self.buf(), self.buf()))
 
     def atr(self, n: int) -> np.ndarray:
         """Simple mean of the true range over n bars (finite memory, unlike Wilder's)."""
-        return self.memo(("atr", n), lambda: rmean_nb(self.true_range(), n, self.buf()))
+        return self.memo(("atr", n), lambda: rolling_mean_nb(self.true_range(), n, self.buf()))
 
     def sma(self, n: int) -> np.ndarray:
         # always from the running sum, so a strategy's SMA never depends on which others ran
-        return self.memo(("sma", n), lambda: rmean_nb(self.close, n, self.buf()))
+        return self.memo(("sma", n), lambda: rolling_mean_nb(self.close, n, self.buf()))
 
     def std(self, n: int) -> np.ndarray:
         return self._ms("close", n)[1]
@@ -175,21 +176,21 @@ class Context:
         return self._ms("delta", n)[1]
 
     def delta_sum(self, n: int) -> np.ndarray:
-        return self.memo(("dsum", n), lambda: rsum_nb(self.delta(), n, self.buf()))
+        return self.memo(("dsum", n), lambda: rolling_sum_nb(self.delta(), n, self.buf()))
 
     def vol_sum(self, n: int) -> np.ndarray:
-        return self.memo(("vsum", n), lambda: rsum_nb(self.volume, n, self.buf()))
+        return self.memo(("vsum", n), lambda: rolling_sum_nb(self.volume, n, self.buf()))
 
     def vwap(self, n: int) -> np.ndarray:
         """Rolling VWAP of the typical price (H+L+C)/3 over n bars."""
-        return self.memo(("vwap", n), lambda: vwap_nb(self.high, self.low, self.close, self.volume, self.vol_sum(n), n, self.buf()))
+        return self.memo(("vwap", n), lambda: vwap_nb(self.high, self.low, self.close, self.volume, n, self.vol_sum(n), self.buf()))
 
     def rmax(self, which: str, n: int) -> np.ndarray:
         """Rolling max of ``high``/``close``/``cvd`` over n bars (including the bar)."""
-        return self.memo(("rmax", which, n), lambda: rextreme_nb(self._series(which), n, True, self.buf(), self.scratch()))
+        return self.memo(("rmax", which, n), lambda: rolling_extreme_nb(self._series(which), n, True, self.buf(), self.scratch()))
 
     def rmin(self, which: str, n: int) -> np.ndarray:
-        return self.memo(("rmin", which, n), lambda: rextreme_nb(self._series(which), n, False, self.buf(), self.scratch()))
+        return self.memo(("rmin", which, n), lambda: rolling_extreme_nb(self._series(which), n, False, self.buf(), self.scratch()))
 
     def _series(self, which: str) -> np.ndarray:
         if which in ("high", "low", "close", "volume"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from nexus.strategies._nbutil import clip01_nb, conf_nb, sign_nb
+from nexus.indicators.scalar import clip01_nb, conf_nb, sign_nb
 
 
 @njit(cache=True)
@@ -104,8 +104,8 @@ def liquidity_trap_nb(high, low, close, top, atr, n, k, sig, conf):
         rng = high[t] - low[t]
         if close[t - 1] < level and high[t] > level + k * atr[t] and close[t] < level:
             sig[t] = -1
-            conf[t] = clip01_nb((high[t] - close[t]) / rng) if rng > 0.0 else 0.0
+            conf[t] = clip01_nb((high[t] - close[t]) / rng, np.nan) if rng > 0.0 else 0.0
         elif close[t - 1] > level and low[t] < level - k * atr[t] and close[t] > level:
             sig[t] = 1
-            conf[t] = clip01_nb((close[t] - low[t]) / rng) if rng > 0.0 else 0.0
+            conf[t] = clip01_nb((close[t] - low[t]) / rng, np.nan) if rng > 0.0 else 0.0
     return sig, conf

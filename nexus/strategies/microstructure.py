@@ -7,10 +7,15 @@ imbalance (taker-buy volume when present, else close location times volume).
 
 from __future__ import annotations
 
-from nexus.strategies._roll_nb import autocorr1_nb
+import numpy as np
+
+from nexus.indicators.rolling import rolling_autocorr1_nb
 from nexus.strategies import microstructure_nb as nb
 from nexus.strategies.context import Context
 from nexus.strategies.registry import Param, strategy
+from nexus.strategies.shared_nb import flow_signal_nb
+
+_NONE = np.empty(0)  # no trend filter in flow_signal_nb
 
 
 @strategy(
@@ -27,7 +32,7 @@ def market_microstructure(bars, ctx: Context, n=60, k=1.5, ac_thr=0.1):
     signals ``-sign(r_t)``. Confidence ``|ac| / (2 ac_thr)``.
     """
     r = ctx.returns()
-    ac = ctx.memo(("ac1", n), lambda: autocorr1_nb(r, n, ctx.buf()))
+    ac = ctx.memo(("ac1", n), lambda: rolling_autocorr1_nb(r, n, ctx.buf()))
     return nb.market_microstructure_nb(r, ac, ctx.sigma(n), float(k), float(ac_thr), *ctx.outputs())
 
 
@@ -44,7 +49,7 @@ def order_book_imbalance(bars, ctx: Context, n=10, thr=0.25):
     column, close location ``((C-L)-(H-C))/(H-L)`` times volume. Signal
     ``sign(imb)`` while ``|imb| > thr``. Confidence ``|imb| / (2 thr)``.
     """
-    return nb.order_book_imbalance_nb(ctx.delta_sum(n), ctx.vol_sum(n), float(thr), *ctx.outputs())
+    return flow_signal_nb(ctx.delta_sum(n), ctx.vol_sum(n), 1.0, float(thr), _NONE, _NONE, *ctx.outputs())
 
 
 @strategy(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from nexus.strategies._nbutil import conf_nb, sign_nb
+from nexus.indicators.scalar import conf_nb, sign_nb
 
 
 @njit(cache=True)
@@ -26,18 +26,6 @@ def market_microstructure_nb(r, ac, sigma, k, ac_thr, sig, conf):
         else:
             continue
         conf[t] = conf_nb(abs(a), ac_thr)
-    return sig, conf
-
-
-@njit(cache=True)
-def order_book_imbalance_nb(dsum, vsum, thr, sig, conf):
-    m = dsum.shape[0]
-    for t in range(m):
-        if vsum[t] > 0.0:
-            imb = dsum[t] / vsum[t]
-            if abs(imb) > thr:
-                sig[t] = sign_nb(imb)
-                conf[t] = conf_nb(abs(imb), thr)
     return sig, conf
 
 

@@ -8,7 +8,7 @@ weights are parameters a sweep can fit).
 
 from __future__ import annotations
 
-from nexus.strategies._roll_nb import rextreme_nb
+from nexus.indicators.rolling import rolling_extreme_nb
 from nexus.strategies import ml_nb as nb
 from nexus.strategies.context import Context
 from nexus.strategies.registry import Param, strategy
@@ -30,7 +30,7 @@ def momentum_ignition(bars, ctx: Context, n=60, k=3.0, z=2.0, quiet=10, quiet_z=
     Signal ``sign(r_t)``. Confidence ``|r_t| / sigma / (2k)``.
     """
     vz = ctx.vol_z(n)
-    vmax = ctx.memo(("vzmax", n, quiet), lambda: rextreme_nb(vz, quiet, True, ctx.buf(), ctx.scratch()))
+    vmax = ctx.memo(("vzmax", n, quiet), lambda: rolling_extreme_nb(vz, quiet, True, ctx.buf(), ctx.scratch()))
     return nb.momentum_ignition_nb(ctx.open, ctx.high, ctx.low, ctx.close, ctx.returns(), ctx.sigma(n), vz, vmax,
                                    float(k), float(z), float(quiet_z), float(body), *ctx.outputs())
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from nexus.strategies._nbutil import conf_nb, sign_nb
+from nexus.indicators.scalar import conf_nb, sign_nb
 
 
 @njit(cache=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from nexus.strategies import reversion_nb as nb
 from nexus.strategies.context import Context
 from nexus.strategies.registry import Param, strategy
+from nexus.strategies.shared_nb import deviation_signal_nb
 
 
 @strategy(
@@ -25,7 +26,7 @@ def vwap_reversion(bars, ctx: Context, n=60, atr_n=60, k=3.0):
     Confidence ``|dev| / (2k)``.
     """
     vwap = ctx.vwap(n)
-    return nb.vwap_reversion_nb(ctx.close, vwap, ctx.atr(atr_n), float(k), *ctx.outputs())
+    return deviation_signal_nb(ctx.close, vwap, ctx.atr(atr_n), float(k), -1, *ctx.outputs())
 
 
 @strategy(

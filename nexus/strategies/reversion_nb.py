@@ -6,23 +6,7 @@ caller supplies (a column of the signal matrix, or fresh zeros) and returns them
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
-
-from nexus.strategies._nbutil import conf_nb, sign_nb
-
-
-@njit(cache=True)
-def vwap_reversion_nb(close, vwap, atr, k, sig, conf):
-    m = close.shape[0]
-    for t in range(m):
-        if not (atr[t] > 0.0) or np.isnan(vwap[t]):
-            continue
-        dev = (close[t] - vwap[t]) / atr[t]
-        if abs(dev) > k:
-            sig[t] = -sign_nb(dev)
-            conf[t] = conf_nb(abs(dev), k)
-    return sig, conf
 
 
 @njit(cache=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from nexus.strategies._nbutil import conf_nb
+from nexus.indicators.scalar import conf_nb
+from nexus.strategies.shared_nb import bucket_nb
 
 
 @njit(cache=True)
@@ -26,9 +27,7 @@ def open_drive_nb(ts, open_, close, atr, base_ns, session_ns, open_ns, k, sig, c
     s = np.int64(0)
     s_end = np.int64(-1) << 62  # divide only when a bar leaves the current session
     for t in range(m):
-        if ts[t] >= s_end or ts[t] < s_end - session_ns:
-            s = ts[t] // session_ns
-            s_end = (s + 1) * session_ns
+        s, s_end = bucket_nb(ts[t], s, s_end, session_ns)
         if t == 0 or s != sess:
             sess = s
             sess_open = open_[t]

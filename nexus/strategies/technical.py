@@ -12,6 +12,7 @@ import math
 from nexus.strategies import technical_nb as nb
 from nexus.strategies.context import Context
 from nexus.strategies.registry import Param, strategy
+from nexus.strategies.shared_nb import flow_signal_nb
 
 FIVE_MIN_NS = 300_000_000_000
 HOUR_NS = 3_600_000_000_000
@@ -57,7 +58,7 @@ def cumulative_delta(bars, ctx: Context, n=60, thr=2.0):
     of its n-bar SMA. Confidence ``|zd| / (2 thr)``.
     """
     dstd = ctx.delta_std(n)
-    return nb.cumulative_delta_nb(ctx.close, ctx.sma(n), ctx.delta_sum(n), dstd, int(n), float(thr), *ctx.outputs())
+    return flow_signal_nb(ctx.delta_sum(n), dstd, math.sqrt(n), float(thr), ctx.close, ctx.sma(n), *ctx.outputs())
 
 
 @strategy(

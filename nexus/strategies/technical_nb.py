@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from nexus.strategies._nbutil import conf_nb, sign_nb
+from nexus.indicators.scalar import sign_nb
+from nexus.strategies.shared_nb import bucket_nb
 
 
 @njit(cache=True)
@@ -33,9 +34,7 @@ def htf_deviation_nb(ts, close, base_ns, htf_ns, k, out=None):
     b = np.int64(0)
     b_end = np.int64(-1) << 62  # divide only when a bar leaves the current bucket
     for t in range(m):
-        if ts[t] >= b_end or ts[t] < b_end - htf_ns:
-            b = ts[t] // htf_ns
-            b_end = (b + 1) * htf_ns
+        b, b_end = bucket_nb(ts[t], b, b_end, htf_ns)
         if open_bucket and b != cur_b:
             ring[n_closed % k] = cur_close
             n_closed += 1
@@ -70,20 +69,6 @@ def mtf_alignment_nb(close, sma, atr, dev5, dev60, sig, conf):
             sig[t] = a
             x = abs(d1) / atr[t]
             conf[t] = 0.5 + 0.5 * (x if x < 1.0 else 1.0)
-    return sig, conf
-
-
-@njit(cache=True)
-def cumulative_delta_nb(close, sma, dsum, dstd, n, thr, sig, conf):
-    m = close.shape[0]
-    root = np.sqrt(n)
-    for t in range(m):
-        if not (dstd[t] > 0.0):
-            continue
-        zd = dsum[t] / (dstd[t] * root)
-        if abs(zd) > thr and (close[t] - sma[t]) * zd > 0.0:
-            sig[t] = sign_nb(zd)
-            conf[t] = conf_nb(abs(zd), thr)
     return sig, conf
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -39,13 +40,12 @@ from nexus.metrics.bootstrap import INTERVAL_KEYS, bootstrap_intervals
 from nexus.pipeline.cache import STAGE_KEYS, StageCache, config_key
 from nexus.pipeline.config import BacktestConfig
 from nexus.sweep import engines
-from nexus.sweep.grid import chunks, expand_grid
+from nexus.sweep.grid import check_size, chunks, expand_grid
 from nexus.sweep.result import SweepResult
 from nexus.sweep.runner import METRICS, overfitting_stats
 
 RANGE_KEYS = {"from", "to", "step", "steps"}
-COMBINATION_LIMIT = 2000  # full backtests a sweep runs without yes=True / --yes
-SECONDS_PER_MILLION_BAR_COMBOS = 4.0  # rough: a risk/cost combination of the main book (5.7M bars) ~ 20 s
+COMBINATION_LIMIT = 2000  # full backtests a pipeline sweep runs without yes=True / --yes
 
 
 @dataclass
@@ -132,19 +132,6 @@ def check_grid(grid: Mapping[str, Any], where: str = "<grid>") -> dict[str, list
                     raise ConfigError(f"{where}: [grid] {key} = {v}: {exc}") from None
         out[key] = vals
     return out
-
-
-def check_count(n: int, n_bars: int | None, *, yes: bool, limit: int = COMBINATION_LIMIT) -> str:
-    """The count and a rough time; above ``limit`` combinations a sweep runs only when told ``yes``."""
-    est = ""
-    if n_bars:
-        seconds = n * n_bars / 1e6 * SECONDS_PER_MILLION_BAR_COMBOS
-        est = f", roughly {seconds / 60:.0f} min" if seconds >= 60 else f", roughly {seconds:.0f} s"
-    text = f"{n:,} combinations{est}"
-    if n > limit and not yes:
-        raise ConfigError(f"sweep: {text} (each a full backtest) is above {limit:,}; narrow the grid, use "
-                          "sweep.method = 'random' with n_iter, or pass --yes (yes=True) to run it")
-    return text
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -268,13 +255,15 @@ def pipeline_sweep(
         raise ConfigError(f"{base_cfg.source}: book {book!r} is not in the config; books: "
                           + ", ".join(b.name for b in base_cfg.books))
     values = check_grid(grid, where)
+    # counted (with a rough time) before anything is built; each combination is a full backtest
+    count = check_size(values, _bars_in(base_cfg, store) or 0, method=method, n_iter=n_iter, limit=COMBINATION_LIMIT,
+                       yes=yes)
     params = expand_grid(values, method=method, n_iter=n_iter, seed=seed)
     for p in params:  # cross-key rules (symbol_cap >= position_cap, Kelly needs stops) per combination
         try:
             BacktestConfig.from_dict(base_cfg.to_dict(), source=base_cfg.source, overrides=p)
         except ConfigError as exc:
             raise ConfigError(f"{where}: combination {p}: {exc}") from None
-    count = check_count(len(params), _bars_in(base_cfg, store), yes=yes)
     base = base_cfg.to_dict()
     store_root = str(store.root if hasattr(store, "root") else store) if store is not None else None
     order = _order(base, base_cfg.source, params)
@@ -291,7 +280,8 @@ def pipeline_sweep(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(params), desc=f"sweep {count}", unit="combo", leave=False)
+        print(f"[sweep] {count}", file=sys.stderr, flush=True)
+        bar = tqdm(total=len(params), desc="pipeline sweep", unit="combo", leave=False)
     try:
         parts = engines.run(engine, fn, {}, chunks(items, size), address=address, num_cpus=num_cpus, progress=bar,
                             workers=workers if engine == "local" else None)

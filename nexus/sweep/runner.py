@@ -18,7 +18,7 @@ from nexus.errors import ConfigError, ValidationError
 from nexus.metrics.overfitting import dsr_from_trials, pbo_cscv
 from nexus.sweep import engines
 from nexus.sweep.evaluate import ChunkEvaluator, bars_to_data
-from nexus.sweep.grid import auto_chunk_columns, chunks, expand_grid
+from nexus.sweep.grid import DEFAULT_LIMIT, auto_chunk_columns, check_size, chunks, expand_grid
 from nexus.sweep.result import SweepResult
 
 # short metric name -> statistics key (keys carry units; the basis is its own column);
@@ -67,6 +67,8 @@ def sweep(
     pbo_blocks: int = 16,
     progress: bool = True,
     start_idx: int = 0,
+    limit: int | None = DEFAULT_LIMIT,
+    yes: bool = False,
     **sim: Any,
 ) -> SweepResult:
     """Run ``strategy`` for every combination of ``grid`` over ``data``.
@@ -77,12 +79,19 @@ def sweep(
     (or keeps) a long and -1 closes it; with ``direction="both"`` -1 also
     opens a short. The chunk size is chosen from free memory unless given.
     Returns a :class:`SweepResult` sorted by ``metric`` with PSR, DSR and PBO.
+    The combinations are counted first (nothing built) and a sweep above
+    ``limit`` is refused with the count and an estimated time unless ``yes``.
     """
     bars = _check_bars(data)
     if metric not in METRICS:
         raise ConfigError(f"metric {metric!r} is unknown; choose one of {sorted(METRICS)}")
-    params = expand_grid(grid, method=method, n_iter=n_iter, seed=seed, where=where)
     n = len(bars) - start_idx
+    line = check_size(grid, n, method=method, n_iter=n_iter, where=where, limit=limit, yes=yes)
+    if progress:
+        import sys
+
+        print(f"[sweep] {line}", file=sys.stderr, flush=True)
+    params = expand_grid(grid, method=method, n_iter=n_iter, seed=seed, where=where)
     size = chunk_columns or auto_chunk_columns(n, len(params))
     sim.setdefault("init_cash", 10_000.0)
     evaluator = ChunkEvaluator(strategy=strategy, sim=dict(sim), direction=direction, year_days=year_days, start_idx=start_idx)

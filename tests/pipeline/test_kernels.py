@@ -102,7 +102,7 @@ def test_gross_at_cap_up_to_rounding_lets_no_dust_increment_through():
 
 
 def test_stop_loss_and_take_profit_close_then_allow_reentry():
-    from nexus.pipeline.kernels import EXIT_STOP_LOSS, EXIT_TAKE_PROFIT
+    from nexus.pipeline.overlay_kernels import EXIT_STOP_LOSS, EXIT_TAKE_PROFIT
 
     dec = np.full((6, 1), np.nan)
     dec[0, 0] = 0.1
@@ -145,7 +145,7 @@ def test_drawdown_stop_is_final():
     px[1:, 0] = 80.0
     out = _run(dec, px=px, symbol_cap=1.0, stop_loss=0.0, take_profit=0.0, daily_loss_limit=0.0, max_drawdown=0.15)
     assert out.target[1, 0] == 0.0 and out.reason[3, 0] == R.DRAWDOWN_STOP
-    from nexus.pipeline.kernels import EXIT_DRAWDOWN
+    from nexus.pipeline.overlay_kernels import EXIT_DRAWDOWN
 
     assert out.exit_code[1, 0] == EXIT_DRAWDOWN
 

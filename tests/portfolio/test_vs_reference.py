@@ -209,3 +209,25 @@ def test_columns_do_not_depend_on_their_neighbours():
         sel = pf.orders[pf.orders["col"] == j]
         np.testing.assert_array_equal(sel["price"], one.orders["price"])
         np.testing.assert_array_equal(sel["size"], one.orders["size"])
+
+
+def test_threaded_and_serial_compilations_of_the_block_loop_agree():
+    """A run big enough for the threaded kernel (n * m >= 2**22) equals the same columns run ten at a time,
+    which take the serial compilation of the same loop."""
+    rng = np.random.default_rng(13)
+    n, m = 42_000, 100
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.003, size=(n, m)), axis=0))
+    high, low = close * 1.002, close * 0.998
+    en = rng.random((n, m)) < 0.01
+    ex = rng.random((n, m)) < 0.01
+    kw = dict(fees=0.001, slippage=0.001, direction="both", sl_stop=0.01, tp_stop=0.015, tsl_stop=0.02)
+    pf = nx.Portfolio.from_signals(close, en, ex, high=high, low=low, **kw)
+    assert n * m >= 1 << 22
+    for j0 in range(0, m, 10):
+        sl = slice(j0, j0 + 10)
+        part = nx.Portfolio.from_signals(close[:, sl], en[:, sl], ex[:, sl], high=high[:, sl], low=low[:, sl], **kw)
+        np.testing.assert_array_equal(pf.value[:, sl], part.value)
+        sel = pf.orders[(pf.orders["col"] >= j0) & (pf.orders["col"] < j0 + 10)]
+        assert len(sel) == len(part.orders) > 0
+        np.testing.assert_array_equal(sel["price"], part.orders["price"])
+        np.testing.assert_array_equal(sel["col"] - j0, part.orders["col"])

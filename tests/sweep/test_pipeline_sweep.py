@@ -131,7 +131,7 @@ def test_cli_bad_grid_key_exits_2_with_one_line(sweep_store, tmp_path, capsys):
     cfg.write_text('[backtest]\n[grid]\n"risk.stop_loss" = {from = 0.0001, to = 0.9, step = 0.0001}\n')
     assert main(["--store", str(sweep_store), "sweep", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert "9,000 combinations" in err and "--yes" in err
+    assert "9,000 combinations" in err and "--yes" in err and "limit of 2,000" in err
 
 
 def test_walk_forward_stitched_stats_are_the_stitched_equitys(sweep_store):

@@ -158,11 +158,15 @@ class DownloadReport:
         )
 
 
+_URL_QUERY = re.compile(r"(https?://[^\s?\"']+)\?[^\s\"']+")
+
+
 def _scrub(text: str, secrets: Iterable[str]) -> str:
     for s in secrets:
         if s:
             text = text.replace(s, "***")
-    return text
+    # a signed request carries key, timestamp and signature in its query string: never print one
+    return _URL_QUERY.sub(r"\1?***", text)
 
 
 def download(
@@ -187,11 +191,14 @@ def download(
     ``exchange`` is a ccxt id or an exchange object. ``since`` is needed only
     when the store does not yet hold the symbol; otherwise the download
     resumes after the last stored bar. ``until`` is exclusive; by default the
-    download runs to the last closed bar.
+    download runs to the last closed bar. Bars are public data: an exchange
+    made here never carries credentials, so no request is signed (``env`` is
+    kept for callers but not used for keys).
     """
     import ccxt
 
-    ex = make_exchange(exchange, env=env) if isinstance(exchange, str) else exchange
+    # OHLCV bars are public: never sign these requests, whatever credentials the environment holds
+    ex = make_exchange(exchange, env={}) if isinstance(exchange, str) else exchange
     secrets = [str(getattr(ex, a, "") or "") for a in ("apiKey", "secret", "password", "uid")]
     policy = policy or RetryPolicy()
     sleep = sleep or _sleep

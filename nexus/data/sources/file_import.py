@@ -16,7 +16,7 @@ a failure names the file, the line and the rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -54,11 +54,13 @@ class FileImportReport:
     columns: dict[str, str]  # nexus name -> file column
     ts_unit: str | None
     rows_added: int
+    warnings: list[str] = field(default_factory=list)  # e.g. gaps, from the store's validation
 
     def summary(self) -> str:
         mapping = ", ".join(f"{k}<-{v}" for k, v in self.columns.items())
         unit = f", ts unit {self.ts_unit}" if self.ts_unit else ""
-        return f"{self.path.name} -> {self.symbol} {self.timeframe}: {self.rows:,} rows ({self.rows_added:,} new); columns {mapping}{unit}"
+        line = f"{self.path.name} -> {self.symbol} {self.timeframe}: {self.rows:,} rows ({self.rows_added:,} new); columns {mapping}{unit}"
+        return "\n".join([line] + [f"  warning: {w}" for w in self.warnings])
 
 
 def parse_mapping(text: str | Mapping[str, str] | None) -> dict[str, str]:
@@ -153,6 +155,18 @@ def guess_unit(values: np.ndarray) -> str:
     return "s" if m < 1e11 else "ms" if m < 1e14 else "us" if m < 1e17 else "ns"
 
 
+def _unit_hint(raw: np.ndarray, r: int, used: str) -> str:
+    """What to do about an epoch out of range: another unit for the file, or a row that mixes units."""
+    whole = guess_unit(raw)
+    this = guess_unit(raw[r:r + 1])
+    if whole != used:
+        return f"these numbers look like {whole}: pass --ts-unit {whole}"
+    if this != used:
+        return (f"most epochs in the file are {used} but this one looks like {this}: the file mixes units; "
+                f"convert that row (and any like it) to {used}")
+    return "fix or drop that row"
+
+
 def to_ts_ns(values: pd.Series, *, unit: str | None, fmt: str | None, tz: str | None, where: str, line_of) -> tuple[np.ndarray, str | None]:
     """A timestamp column -> int64 ns UTC, refusing naive times without ``tz``."""
     if values.isna().any():
@@ -167,17 +181,14 @@ def to_ts_ns(values: pd.Series, *, unit: str | None, fmt: str | None, tz: str | 
             if np.any(raw != np.floor(raw)) and used != "s":
                 r = int(np.flatnonzero(raw != np.floor(raw))[0])
                 raise ValidationError(f"{where} {line_of(r)}: epoch {raw[r]!r} {used} has a fraction; give whole numbers")
-            ts = np.round(raw * UNIT_TO_NS[used]).astype(np.int64)
-        else:
-            ts = raw.astype(np.int64) * UNIT_TO_NS[used]
-        bad = np.flatnonzero((ts < _PLAUSIBLE[0]) | (ts > _PLAUSIBLE[1]))
+        # check the range before scaling: an int64 multiply wraps silently (ms read as s lands in 1990)
+        scaled = raw.astype(np.float64) * UNIT_TO_NS[used]
+        bad = np.flatnonzero(~((scaled >= _PLAUSIBLE[0]) & (scaled <= _PLAUSIBLE[1])))
         if bad.size:
             r = int(bad[0])
-            hint = guess_unit(raw)
-            raise ValidationError(
-                f"{where} {line_of(r)}: epoch {raw[r]} read as {used} falls outside 1990..2100; "
-                f"these numbers look like {hint}: pass --ts-unit {hint}"
-            )
+            raise ValidationError(f"{where} {line_of(r)}: epoch {raw[r]} read as {used} falls outside 1990..2100; "
+                                  + _unit_hint(raw, r, used))
+        ts = np.round(scaled).astype(np.int64) if raw.dtype.kind == "f" else raw.astype(np.int64) * UNIT_TO_NS[used]
         return ts, used
     if unit is not None and fmt is None:
         raise ConfigError(f"{where}: --ts-unit applies to epoch numbers but the time column holds text like {values.iloc[0]!r}")
@@ -271,7 +282,7 @@ def import_file(
     validate_file(bars, where, line_of=line_of)
     wrote = store.write(bars, overwrite=overwrite, source=f"file:{path.name}")
     added = int(getattr(wrote, "rows_added", len(bars)))
-    return FileImportReport(path, symbol, timeframe, len(bars), cols, used_unit, added)
+    return FileImportReport(path, symbol, timeframe, len(bars), cols, used_unit, added, list(getattr(wrote, "warnings", [])))
 
 
 __all__ = ["import_file", "parse_mapping", "resolve_columns", "read_table", "to_ts_ns", "FileImportReport"]

@@ -11,7 +11,7 @@ calls, runs on fewer rows.
 
 A user function with the same signature ``fn(ctx) -> LayerOutput`` can
 replace any layer (``BacktestConfig.functions["risk"] = fn`` or
-``function = "package.module:fn"`` in the TOML); it must provide the columns
+``function = "name"`` in the TOML, a name registered with ``register_function``); it must provide the columns
 later layers read (listed in each layer's docstring).
 
 >>> import numpy as np

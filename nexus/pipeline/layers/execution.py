@@ -30,14 +30,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nexus.pipeline.kernels import book_overlay_nb
+from nexus.pipeline.overlay_kernels import book_overlay_nb
 
 
 @dataclass
 class BookTargets:
     target: np.ndarray  # [n, k] NaN = no order
     reason: np.ndarray  # [n, k] uint8 book-level rejection of a decision
-    exit_code: np.ndarray  # [n, k] uint8 why a target closed / reversed (kernels.EXIT_NAMES)
+    exit_code: np.ndarray  # [n, k] uint8 why a target closed / reversed (overlay_kernels.EXIT_NAMES)
     held: np.ndarray  # [n, k] weights the overlay believes are held
     equity: np.ndarray  # [n] equity estimate (starts at 1)
 

@@ -1,6 +1,8 @@
 """Trailing-window statistics over a block of bars, one tight pass per statistic (numba).
 
-The MQScore engine (kernels_engine.py) keeps each derived series in a buffer
+Block-wise counterparts of :mod:`nexus.indicators.rolling` for fused engines
+that hold a buffer of history plus the current block. The MQScore engine
+(``mqscore/kernels_engine.py``) keeps each derived series in a buffer
 of ``H`` bars of history followed by the current block; a *slot* is one
 trailing-window statistic of one series, advanced over the block by one call
 of :func:`slot_nb` (mean and variance) or :func:`pair_nb` (correlation of two
@@ -67,6 +69,13 @@ def _run_at(x, p, n):
     return run
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _sum_move(s1, s2, du, do):
+    """Shifted sums of a value and its square after ``du`` enters and ``do`` leaves (0.0: nothing leaves;
+    ``d - 0.0`` is exact, so the recomputation through here sums exactly as a plain loop)."""
+    return s1 + (du - do), s2 + (du * du - do * do)
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def slot_nb(x, p0, p1, n, minp, mean_out, var_out, want_mean, want_var):
     """Trailing ``n``-value mean and variance at buffer positions ``p0..p1-1`` of ``x``.
@@ -84,27 +93,19 @@ def slot_nb(x, p0, p1, n, minp, mean_out, var_out, want_mean, want_var):
         inv_n = 1.0 / n
         inv_n1 = 1.0 / (n - 1) if n > 1 else np.nan
         run = _run_at(x, p0, n)
-        K = 0.0
-        s1 = 0.0
-        s2 = 0.0
+        K = s1 = s2 = 0.0
         rc = 0
         for i in range(nb):
             u = xn[i]
             if rc == 0:  # re-anchor: exact sums of the window with K at its newest value
                 K = u
-                s1 = 0.0
-                s2 = 0.0
+                s1 = s2 = 0.0
                 win = x[p0 + i - n + 1:p0 + i + 1]
                 for q in range(n):
-                    d = win[q] - K
-                    s1 += d
-                    s2 += d * d
+                    s1, s2 = _sum_move(s1, s2, win[q] - K, 0.0)
                 rc = n
             else:
-                du = u - K
-                do = xo[i] - K
-                s1 += du - do
-                s2 += du * du - do * do
+                s1, s2 = _sum_move(s1, s2, u - K, xo[i] - K)
             rc -= 1
             if i > 0:
                 run = run + 1 if u == xp[i] else 1
@@ -117,26 +118,19 @@ def slot_nb(x, p0, p1, n, minp, mean_out, var_out, want_mean, want_var):
         return
     mmin = max(minp, 1)
     vmin = max(minp, 2)
-    K = 0.0
-    s1 = 0.0
-    s2 = 0.0
-    cnt = 0
-    nd = 0
-    rc = 0
+    K = s1 = s2 = 0.0
+    cnt = nd = rc = 0
     for i in range(nb):
         if rc == 0:
             win = x[p0 + i - n + 1:p0 + i + 1]
             K = _newest_valid(win)
-            s1 = 0.0
-            s2 = 0.0
-            cnt = 0
-            nd = 0
+            s1 = s2 = 0.0
+            cnt = nd = 0
             for q in range(n):
                 w = win[q]
                 if w == w:
                     d = w - K
-                    s1 += d
-                    s2 += d * d
+                    s1, s2 = _sum_move(s1, s2, d, 0.0)
                     cnt += 1
                     nd += d != 0.0
             rc = n
@@ -145,8 +139,7 @@ def slot_nb(x, p0, p1, n, minp, mean_out, var_out, want_mean, want_var):
             o = xo[i]
             du = u - K if u == u else 0.0
             do = o - K if o == o else 0.0
-            s1 += du - do
-            s2 += du * du - do * do
+            s1, s2 = _sum_move(s1, s2, du, do)
             cnt += np.int64(u == u) - np.int64(o == o)
             nd += np.int64(du != 0.0) - np.int64(do != 0.0)
         rc -= 1
@@ -176,6 +169,14 @@ def _corr(sx, sy, sxx, syy, sxy, inv):
     return c if (vx > 0.0) & (vy > 0.0) else np.nan
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _pair_move(sx, sy, sxx, syy, sxy, da, db, doa, dob):
+    """Shifted pair sums after (da, db) enters and (doa, dob) leaves; zeros for a side that does not move
+    (``v - 0.0`` is exact, so the recomputation through here sums exactly as a plain loop)."""
+    return (sx + (da - doa), sy + (db - dob), sxx + (da * da - doa * doa), syy + (db * db - dob * dob),
+            sxy + (da * db - doa * dob))
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def pair_nb(x, y, lag, p0, p1, n, minp, corr_out):
     """Pearson correlation of the pairs (x[p], y[p - lag]) over the trailing ``n`` pairs.
@@ -194,13 +195,8 @@ def pair_nb(x, y, lag, p0, p1, n, minp, corr_out):
         inv = 1.0 / n
         run_x = _run_at(x, p0, n)
         run_y = _run_at(y, p0 - lag, n)
-        kx = 0.0
-        ky = 0.0
-        sx = 0.0
-        sy = 0.0
-        sxx = 0.0
-        syy = 0.0
-        sxy = 0.0
+        kx = ky = 0.0
+        sx = sy = sxx = syy = sxy = 0.0
         rc = 0
         for i in range(nb):
             a = xn[i]
@@ -208,32 +204,14 @@ def pair_nb(x, y, lag, p0, p1, n, minp, corr_out):
             if rc == 0:
                 kx = a
                 ky = b
-                sx = 0.0
-                sy = 0.0
-                sxx = 0.0
-                syy = 0.0
-                sxy = 0.0
+                sx = sy = sxx = syy = sxy = 0.0
                 wx = x[p0 + i - n + 1:p0 + i + 1]
                 wy = y[p0 + i - n + 1 - lag:p0 + i + 1 - lag]
                 for q in range(n):
-                    du = wx[q] - kx
-                    dw = wy[q] - ky
-                    sx += du
-                    sy += dw
-                    sxx += du * du
-                    syy += dw * dw
-                    sxy += du * dw
+                    sx, sy, sxx, syy, sxy = _pair_move(sx, sy, sxx, syy, sxy, wx[q] - kx, wy[q] - ky, 0.0, 0.0)
                 rc = n
             else:
-                da = a - kx
-                db = b - ky
-                doa = xo[i] - kx
-                dob = yo[i] - ky
-                sx += da - doa
-                sy += db - dob
-                sxx += da * da - doa * doa
-                syy += db * db - dob * dob
-                sxy += da * db - doa * dob
+                sx, sy, sxx, syy, sxy = _pair_move(sx, sy, sxx, syy, sxy, a - kx, b - ky, xo[i] - kx, yo[i] - ky)
             rc -= 1
             if i > 0:
                 run_x = run_x + 1 if a == xp[i] else 1
@@ -242,47 +220,29 @@ def pair_nb(x, y, lag, p0, p1, n, minp, corr_out):
             corr_out[i] = np.nan if (run_x >= n) | (run_y >= n) else c
         return
     cmin = max(minp, 2)
-    kx = 0.0
-    ky = 0.0
-    sx = 0.0
-    sy = 0.0
-    sxx = 0.0
-    syy = 0.0
-    sxy = 0.0
-    cnt = 0
-    ndx = 0
-    ndy = 0
+    kx = ky = 0.0
+    sx = sy = sxx = syy = sxy = 0.0
+    cnt = ndx = ndy = 0
     rc = 0
     for i in range(nb):
         if rc == 0:
             wx = x[p0 + i - n + 1:p0 + i + 1]
             wy = y[p0 + i - n + 1 - lag:p0 + i + 1 - lag]
-            kx = 0.0
-            ky = 0.0
+            kx = ky = 0.0
             for q in range(n - 1, -1, -1):  # anchor on the newest valid pair
                 if wx[q] == wx[q] and wy[q] == wy[q]:
                     kx = wx[q]
                     ky = wy[q]
                     break
-            sx = 0.0
-            sy = 0.0
-            sxx = 0.0
-            syy = 0.0
-            sxy = 0.0
-            cnt = 0
-            ndx = 0
-            ndy = 0
+            sx = sy = sxx = syy = sxy = 0.0
+            cnt = ndx = ndy = 0
             for q in range(n):
                 u = wx[q]
                 w = wy[q]
                 if u == u and w == w:
                     du = u - kx
                     dw = w - ky
-                    sx += du
-                    sy += dw
-                    sxx += du * du
-                    syy += dw * dw
-                    sxy += du * dw
+                    sx, sy, sxx, syy, sxy = _pair_move(sx, sy, sxx, syy, sxy, du, dw, 0.0, 0.0)
                     cnt += 1
                     ndx += du != 0.0
                     ndy += dw != 0.0
@@ -298,11 +258,7 @@ def pair_nb(x, y, lag, p0, p1, n, minp, corr_out):
             db = b - ky if ok_new else 0.0
             doa = oa - kx if ok_old else 0.0
             dob = ob - ky if ok_old else 0.0
-            sx += da - doa
-            sy += db - dob
-            sxx += da * da - doa * doa
-            syy += db * db - dob * dob
-            sxy += da * db - doa * dob
+            sx, sy, sxx, syy, sxy = _pair_move(sx, sy, sxx, syy, sxy, da, db, doa, dob)
             cnt += np.int64(ok_new) - np.int64(ok_old)
             ndx += np.int64(da != 0.0) - np.int64(doa != 0.0)
             ndy += np.int64(db != 0.0) - np.int64(dob != 0.0)
@@ -311,52 +267,3 @@ def pair_nb(x, y, lag, p0, p1, n, minp, corr_out):
         if cnt >= cmin and ndx > 0 and ndy > 0:
             c = _corr(sx, sy, sxx, syy, sxy, 1.0 / cnt)
         corr_out[i] = c
-
-
-@njit(cache=True, nogil=True, inline="always")
-def clip01(v, neutral):
-    """A component clipped to [0, 1]; NaN (not computable) becomes ``neutral``."""
-    if v != v:
-        return neutral
-    if v < 0.0:
-        return 0.0
-    if v > 1.0:
-        return 1.0
-    return v
-
-
-@njit(cache=True, nogil=True, inline="always")
-def tanh_pos(x):
-    """tanh for x >= 0 (or NaN, which stays NaN); 1 for x > 19.5, where double tanh is 1.
-
-    exp(-2x) is computed as exp(-2x / 64) ** 64: a degree-16 Taylor polynomial
-    on |z| <= 0.61 (truncation < 2e-17), then six squarings, about 1e-14
-    absolute error in all. Written out so the callers' loops vectorise; libm's
-    exp is one scalar call per value (about 12 ns here).
-    """
-    z = x * (-2.0 / 64.0)
-    p = 4.779477332387385e-14
-    p = p * z + 7.647163731819816e-13
-    p = p * z + 1.1470745597729725e-11
-    p = p * z + 1.6059043836821613e-10
-    p = p * z + 2.08767569878681e-09
-    p = p * z + 2.505210838544172e-08
-    p = p * z + 2.755731922398589e-07
-    p = p * z + 2.7557319223985893e-06
-    p = p * z + 2.48015873015873e-05
-    p = p * z + 0.0001984126984126984
-    p = p * z + 0.001388888888888889
-    p = p * z + 0.008333333333333333
-    p = p * z + 0.041666666666666664
-    p = p * z + 0.16666666666666666
-    p = p * z + 0.5
-    p = p * z + 1.0
-    p = p * z + 1.0
-    p = p * p
-    p = p * p
-    p = p * p
-    p = p * p
-    p = p * p
-    p = p * p
-    th = (1.0 - p) / (1.0 + p)
-    return 1.0 if x > 19.5 else th
