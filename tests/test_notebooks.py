@@ -154,7 +154,8 @@ def test_pipeline_notebook(nb_store, kernel_dirs, tmp_path, monkeypatch):
 def test_pipeline_sweep_notebook(nb_store, kernel_dirs, tmp_path, monkeypatch):
     from nexus.sweep.pipeline import pipeline_sweep
 
-    nb = run_notebook("sweep.ipynb", nb_store, kernel_dirs, tmp_path, monkeypatch)
+    nb = run_notebook("sweep.ipynb", nb_store, kernel_dirs, tmp_path, monkeypatch,
+                      extra_env={"NEXUS_RUNS": str(tmp_path / "runs")})
     texts, images = outputs(nb)
     joined = "\n".join(texts)
     assert images >= 1  # the equity overlay of the two recorded runs

@@ -49,7 +49,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from nexus.config import SWEEP, read_toml
+from nexus.config import SWEEP, read_toml, to_toml
 from nexus.errors import ConfigError
 from nexus.io.atomic import write_atomic
 from nexus.io.versions import versions
@@ -287,7 +287,34 @@ def run(args: argparse.Namespace) -> int:
     print(top_rows(res, cfg["output"]["top"]))
     print(overfitting_line(res.overfitting))
     print("wrote " + ", ".join(str(f) for f in files))
+    root = "runs" if args.runs is None else args.runs
+    if root:
+        print(f"run id: {record_strategy_sweep(res, cfg, root, args, files[-1])}")
     return 0
+
+
+def record_strategy_sweep(res, cfg: dict[str, Any], root: str, args: argparse.Namespace, manifest: Path) -> str:
+    """A run record of a one-strategy sweep: results, the best row, its equity from the stitched daily returns."""
+    import pandas as pd
+
+    from nexus.runs.record import numeric_frame, write_run
+
+    best = int(res.best["combo"])
+    day_ts = res.meta.get("day_ts")
+    cash = float(cfg["costs"]["init_cash"])
+    value = cash * np.cumprod(1.0 + np.nan_to_num(res.trial_returns[:, best]))
+    equity = pd.DataFrame({"curve": f"{cfg['strategy']['name']} {res.best_params}",
+                           "ts": pd.to_datetime(day_ts, utc=True), "value": value})
+    stats = numeric_frame(res.best.drop(labels=["combo"], errors="ignore").to_frame("best"))
+    info = json.loads(manifest.read_text()) if manifest.name == "sweep.json" else {}
+    meta = {"source": str(args.config or "<defaults>"), "what": f"{len(res.table)} combinations of "
+            f"{cfg['strategy']['name']} on {res.meta.get('symbol')} {res.meta.get('timeframe')}",
+            "config_given": {"file": args.config, "overrides": _overrides(args)}, "config_resolved": cfg,
+            "data_fingerprint": info.get("data_fingerprint"), "overfitting": res.overfitting,
+            "best_params": res.best_params, "headline": {k: v for k, v in stats.iloc[:, 0].items()}}
+    flat = res.table.reset_index()
+    return write_run("sweep", meta, {"results": flat, "stats": stats, "equity": equity},
+                     {"sweep_sma.toml": to_toml(SWEEP, cfg)}, root=root).id
 
 
 def top_rows(res, top: int) -> str:

@@ -87,7 +87,8 @@ PIPELINE_SWEEP = Schema(
             Key("engine", "str", "local", "local (a process pool) or ray", choices=("local", "ray")),
             Key("address", "str", "", 'ray: join this cluster (e.g. "ray://head:10001"); empty starts a local one'),
             Key("num_cpus", "int", 0, "ray, local instance: CPUs to use (0 = all)", **COUNT),
-            Key("workers", "int", 0, "local: processes (0 = the CPUs, at most 2; 1 = this process)", **COUNT),
+            Key("workers", "int", 0, "local: processes (0 = the CPUs, at most 2, no more than the groups of "
+                "combinations that differ in layers 1-7; 1 = this process)", **COUNT),
             Key("chunk", "int", 0, "combinations per task (0 = spread evenly over the workers)", **COUNT),
             Key("pbo_blocks", "int", 16, "CSCV blocks for the probability of backtest overfitting", **COUNT),
             Key("n_boot", "int", 1000, "stationary-bootstrap resamples for the intervals", lo=10),

@@ -21,8 +21,9 @@ Stages, upstream first:
   ``costs.slippage_model``).
 - ``simulation`` and ``baselines``: the simulator (every ``costs.*`` key, the book's capital).
 
-Entries are dropped oldest first beyond ``max_entries`` per stage, which bounds memory
-when the sweep visits combinations grouped by their upstream keys.
+Entries are dropped oldest first beyond ``max_entries`` per stage (a number, or one per
+stage), which bounds memory when the sweep visits combinations grouped by their upstream
+keys: a backtest's working set (one entry per series, per book, per baseline) is enough.
 
 >>> c = StageCache()
 >>> c.get("mqscore", "k", lambda: 41) + c.get("mqscore", "k", lambda: 0)
@@ -75,9 +76,10 @@ def config_key(resolved: dict[str, Any], keys: Iterable[str], *extra: Any) -> st
 class StageCache:
     """Per-stage memo of results; ``enabled=False`` computes every time (what a single backtest uses)."""
 
-    def __init__(self, enabled: bool = True, max_entries: int = 8) -> None:
+    def __init__(self, enabled: bool = True, max_entries: int | dict[str, int] = 8) -> None:
         self.enabled = enabled
-        self.max_entries = int(max_entries)
+        # one number for every stage, or {stage: n} (stages not named keep 8)
+        self.max_entries = dict(max_entries) if isinstance(max_entries, dict) else int(max_entries)
         self._data: dict[str, OrderedDict[str, tuple[Any, float]]] = {}
         self.hits: dict[str, int] = {}
         self.misses: dict[str, int] = {}
@@ -100,7 +102,8 @@ class StageCache:
         self.misses[stage] = self.misses.get(stage, 0) + 1
         self.computed_seconds[stage] = self.computed_seconds.get(stage, 0.0) + dt
         d[key] = (value, dt)
-        while len(d) > self.max_entries:
+        cap = self.max_entries.get(stage, 8) if isinstance(self.max_entries, dict) else self.max_entries
+        while len(d) > cap:
             d.popitem(last=False)
         return value
 

@@ -144,7 +144,7 @@ def reset_cache() -> None:
     _CACHE = None
 
 
-def _process_cache(max_entries: int) -> StageCache:
+def _process_cache(max_entries: int | dict[str, int]) -> StageCache:
     global _CACHE
     if _CACHE is None or _CACHE.max_entries != max_entries:
         _CACHE = StageCache(max_entries=max_entries)
@@ -174,7 +174,7 @@ class PipelineChunk:
     n_boot: int = 1000
     level: float = 0.9
     seed: int = 0
-    cache_entries: int = 4
+    cache_entries: int | dict[str, int] = 8
 
     def __call__(self, data: dict, items: Sequence[tuple[int, dict]]) -> list[dict]:
         from nexus.pipeline.runner import backtest
@@ -191,14 +191,15 @@ class PipelineChunk:
         return [{"rows": out, "cache": delta}]
 
 
-def _order(base: dict[str, Any], source: str, params: list[dict]) -> list[int]:
-    """Combinations grouped by what upstream stages read, so neighbours share cached stages."""
+def _order(base: dict[str, Any], source: str, params: list[dict]) -> tuple[list[int], int]:
+    """Combinations grouped by what upstream stages read, so neighbours share cached stages; and how many
+    groups differ in layers 1-7 (work that parallel workers do not repeat)."""
     def key(i: int) -> tuple[str, str, str]:
         r = BacktestConfig.from_dict(base, source=source, overrides=params[i]).to_dict()
         return (config_key(r, STAGE_KEYS["signals"] + STAGE_KEYS["symbol"]), config_key(r, STAGE_KEYS["limits"]),
                 config_key(r, STAGE_KEYS["simulation"]))
     keys = {i: key(i) for i in range(len(params))}
-    return sorted(range(len(params)), key=lambda i: (keys[i], i))
+    return sorted(range(len(params)), key=lambda i: (keys[i], i)), len({k[0] for k in keys.values()})
 
 
 def _label(v: Any) -> Any:
@@ -242,8 +243,9 @@ def pipeline_sweep(
     """Sweep backtest config keys of ``config`` (a BacktestConfig, TOML path or dict) over ``grid``.
 
     ``grid`` maps dotted keys (``"risk.stop_loss"``, ``"layers.signals.strategies"``, ``"costs.fill"``)
-    to values. ``engine="local"`` runs ``workers`` processes (default: the CPUs, at most 2; 1 = this
-    process), ``"ray"`` Ray tasks; both give identical tables. ``book`` names the ranked book (default:
+    to values. ``engine="local"`` runs ``workers`` processes (default: the CPUs, at most 2, and no more
+    than the groups of combinations that differ in layers 1-7; 1 = this process), ``"ray"`` Ray tasks;
+    both give identical tables. ``book`` names the ranked book (default:
     the first). Returns a :class:`PipelineSweepResult` sorted by ``metric`` with PSR, DSR and PBO.
     """
     from nexus.pipeline.runner import resolve_config
@@ -266,15 +268,19 @@ def pipeline_sweep(
             raise ConfigError(f"{where}: combination {p}: {exc}") from None
     base = base_cfg.to_dict()
     store_root = str(store.root if hasattr(store, "root") else store) if store is not None else None
-    order = _order(base, base_cfg.source, params)
-    if workers is None:
-        workers = max(1, min(2, os.cpu_count() or 1)) if engine == "local" else None
+    order, groups = _order(base, base_cfg.source, params)
+    if workers is None and engine == "local":
+        # each worker computes the stages it shares on its own: more workers than groups of combinations that
+        # differ in layers 1-7 would repeat the costliest stages (and hold them twice in memory)
+        workers = max(1, min(2, os.cpu_count() or 1, groups))
     n_parts = max(1, workers or 1)
     size = chunk or max(1, math.ceil(len(params) / n_parts))
     items = [(i, params[i]) for i in order]
-    # entries per stage: one backtest's working set (every series, every book's baselines), so a backtest that
-    # shares a stage with the previous one finds all of it, and memory stays at about one backtest's worth
-    entries = sum(len(b.symbols) for b in base_cfg.books) + 3 * len(base_cfg.books)
+    # entries per stage: one backtest's working set (every series, every book, every book's baselines), so a
+    # backtest that shares a stage with the previous one finds all of it, and memory stays at one backtest's worth
+    n_series, n_books = sum(len(b.symbols) for b in base_cfg.books), len(base_cfg.books)
+    entries = {"data": n_series, "mqscore": n_series, "signals": n_series, "symbol": n_series, "clock": n_books,
+               "limits": n_books, "simulation": n_books, "baselines": 3 * n_books}
     fn = PipelineChunk(base, base_cfg.source, store_root, book, n_boot, level, seed, entries)
     bar = None
     if progress:
