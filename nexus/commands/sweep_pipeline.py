@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from nexus.config import BACKTEST, PIPELINE_SWEEP, to_toml
+from nexus.config import PIPELINE_SWEEP, to_toml
 from nexus.errors import ConfigError
 from nexus.io.atomic import write_atomic
 
@@ -90,7 +90,6 @@ def run_pipeline(args: argparse.Namespace, raw: dict[str, Any]) -> int:
     if cfg["walk_forward"]["windows"]:
         return _walk_forward(cfg, base, out, given)
     from nexus.sweep.result import overfitting_line
-    from nexus.pipeline.runner import backtest
     from nexus.sweep.pipeline import pipeline_sweep, write_best
 
     t0 = time.perf_counter()
@@ -101,15 +100,18 @@ def run_pipeline(args: argparse.Namespace, raw: dict[str, Any]) -> int:
     write_atomic(files[0], lambda tmp: flat.to_parquet(tmp, index=False))
     write_atomic(files[1], lambda tmp: flat.to_csv(tmp, index=False))
     write_best(res, files[2])
-    best_res = backtest(res.best_config, echo=False)
     saved = sum(d.get("saved_seconds", 0.0) for d in res.shared_stages.values())
     summary = {"combinations": len(flat), "metric": res.metric_key, "best_params": res.best_params,
                "overfitting": res.overfitting, "seconds": round(seconds, 3), "shared_stages": res.shared_stages,
                "shared_seconds_saved": round(saved, 3), "grid": res.meta["grid"], "engine": res.meta["engine"],
                "workers": res.meta["workers"], "book": res.meta["book"]}
-    run_id = _record("sweep", cfg, best_res, given, {"results": flat}, {"best.toml": files[2].read_text(),
-                     "sweep.toml": to_toml(PIPELINE_SWEEP, cfg)}, summary, f"{len(flat)} combinations of "
-                     + ", ".join(res.meta["grid"]))
+    run_id = None
+    if cfg["output"]["runs"]:
+        from nexus.runs import record_sweep
+
+        run_id = record_sweep(res, root=cfg["output"]["runs"], given=given,
+                              extra={"sweep_config": cfg, "seconds": round(seconds, 3)},
+                              texts={"sweep.toml": to_toml(PIPELINE_SWEEP, cfg)}).id
     summary["run_id"] = run_id
     from nexus.runs.record import plain
 
@@ -129,24 +131,6 @@ def top_table(res: Any, top: int) -> str:
             "Total Trades", "End Value"]
     cols = [c for c in dict.fromkeys(cols) if c in res.table.columns]
     return res.table[cols].head(top).to_string(float_format=lambda v: f"{v:.4g}")
-
-
-def _record(kind: str, cfg: dict[str, Any], res: Any, given: dict[str, Any], tables: dict[str, pd.DataFrame],
-            texts: dict[str, str], summary: dict[str, Any], what: str) -> str | None:
-    root = cfg["output"]["runs"]
-    if not root:
-        return None
-    from nexus.runs.record import backtest_meta, backtest_tables, write_run
-
-    meta = backtest_meta(res, given)
-    meta.update({"source": given["file"], "what": what, "sweep_config": cfg, **summary})
-    if kind == "walk_forward":
-        meta["headline"] = {str(k): v for k, v in tables["stats"].iloc[:, 0].items()}
-        all_tables = tables
-    else:
-        all_tables = {**backtest_tables(res), **tables}
-    return write_run(kind, meta, all_tables, {**texts, "config.toml": to_toml(BACKTEST, res.config.to_dict())},
-                     root=root).id
 
 
 def _walk_forward(cfg: dict[str, Any], base: Any, out: Path, given: dict[str, Any]) -> int:

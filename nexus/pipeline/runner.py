@@ -372,7 +372,8 @@ def summarize_book(run: BookRun, cfg: BacktestConfig, timings: Timings) -> BookR
                                          len(bpf.trades), _costs(bpf, run.capital), bpf)
         return BookResult(
             name=run.name, series=run.series, capital=run.capital, equity=equity, drawdown=drawdown,
-            segments=split_record(equity, trade_frame, run.oos_start_ns, run.capital, year_days),
+            segments=split_record(equity, trade_frame, run.oos_start_ns, run.capital, year_days,
+                                  benchmark=_series(_value(run.benchmark), ts, "buy_and_hold")),
             daily_returns=_daily(equity, run.capital), stats=_stats(pf, year_days, bench, ts, run.capital), symbol_stats=_symbol_stats(pf, run),
             trades=trade_frame, costs=_costs(pf, run.capital),
             funnel=funnel_table(per_series), reasons=reason_table(reasons), attribution=attribution,
