@@ -50,6 +50,7 @@ from typing import Any, Callable
 import numpy as np
 
 from nexus.config import SWEEP, read_toml, to_toml
+from nexus.config.sweep import check_sweep_section
 from nexus.errors import ConfigError
 from nexus.io.atomic import write_atomic
 from nexus.io.versions import versions
@@ -115,13 +116,8 @@ def validate_config(raw: dict[str, Any], where: str = "<config>", *, default_gri
     ``default_grid`` starts sma_crossover from DEFAULT_GRID.
     """
     cfg = SWEEP.resolve(raw, where, sets)
+    check_sweep_section(cfg, where)
     s = cfg["sweep"]
-    if s["method"] == "random" and s["n_iter"] < 1:
-        raise ConfigError(f"{where}: sweep.method = 'random' needs sweep.n_iter >= 1")
-    if s["method"] == "grid" and s["n_iter"]:
-        raise ConfigError(f"{where}: sweep.n_iter applies to method = 'random' only; set it to 0 or switch method")
-    if s["address"] and s["engine"] != "ray":
-        raise ConfigError(f"{where}: sweep.address is for engine = 'ray'")
     from nexus.strategies import get_spec
 
     try:

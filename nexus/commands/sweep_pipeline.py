@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from nexus.config import PIPELINE_SWEEP, to_toml
+from nexus.config.sweep import check_sweep_section
 from nexus.errors import ConfigError
 from nexus.io.atomic import write_atomic
 
@@ -47,13 +48,7 @@ def _sets(args: argparse.Namespace) -> list[str]:
 def load_pipeline_config(raw: dict[str, Any], where: str, sets: list[str] = ()) -> dict[str, Any]:
     """The pipeline sweep config: every key checked against :data:`PIPELINE_SWEEP` and defaulted."""
     cfg = PIPELINE_SWEEP.resolve(raw, where, sets)
-    s = cfg["sweep"]
-    if s["method"] == "random" and s["n_iter"] < 1:
-        raise ConfigError(f"{where}: sweep.method = 'random' needs sweep.n_iter >= 1")
-    if s["method"] == "grid" and s["n_iter"]:
-        raise ConfigError(f"{where}: sweep.n_iter applies to method = 'random' only; set it to 0 or switch method")
-    if s["address"] and s["engine"] != "ray":
-        raise ConfigError(f"{where}: sweep.address is for engine = 'ray'")
+    check_sweep_section(cfg, where)
     return cfg
 
 

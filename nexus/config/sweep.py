@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from nexus.config.common import CAPITAL, END, FEE, PROGRESS, SEED, SLIPPAGE, START
 from nexus.config.schema import Key, Schema, Section
+from nexus.errors import ConfigError
 
 # the short names of nexus.sweep.METRICS (a test keeps the two equal)
 METRIC_NAMES = ("sharpe", "sortino", "calmar", "total_return", "cagr", "max_drawdown")
@@ -110,3 +111,14 @@ PIPELINE_SWEEP = Schema(
                 help='backtest key = [values] | value | {from, to, step} | {steps = n}, e.g. "risk.stop_loss" = [0.01, 0.02]'),
     ),
 )
+
+
+def check_sweep_section(cfg: dict, where: str) -> None:
+    """The rules across keys of a resolved ``[sweep]`` section, shared by both sweep files."""
+    s = cfg["sweep"]
+    if s["method"] == "random" and s["n_iter"] < 1:
+        raise ConfigError(f"{where}: sweep.method = 'random' needs sweep.n_iter >= 1")
+    if s["method"] == "grid" and s["n_iter"]:
+        raise ConfigError(f"{where}: sweep.n_iter applies to method = 'random' only; set it to 0 or switch method")
+    if s["address"] and s["engine"] != "ray":
+        raise ConfigError(f"{where}: sweep.address is for engine = 'ray'")
