@@ -1,7 +1,7 @@
 """numba kernels of the pipeline's layers: rule scores, the signal filter, the aggregate, counts.
 
 They produce targets' inputs and reason codes only; equity, costs and stops
-live in ``overlay_kernels.py`` (the book overlay). Numbers in, numbers out;
+live in the portfolio simulator (``nexus.portfolio.simulate_book``). Numbers in, numbers out;
 the wrappers in ``layers/`` and ``runner.py`` validate and call them.
 """
 
