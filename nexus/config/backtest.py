@@ -111,6 +111,8 @@ BACKTEST = Schema(
             Key("limit_timeout", "str", "15m", 'a resting limit entry lives this long ("" = until cancelled)'),
             Key("timeout_action", "str", "cancel", '"cancel" the entry at the time-out, or "cross" (fill at market)',
                 choices=("cancel", "cross")),
+            Key("time_in_force", "str", "gtc", '"gtc" (the time-out alone), "day" (also expires with the UTC day) or '
+                '"ioc" (only the next bar may fill it)', choices=("gtc", "day", "ioc")),
         ), help="order types of layer 8"),
         _layer("quality", "layer 1: market quality gate",
             Key("min_composite", "float", 0.5, "MQScore composite at least this", **UNIT),

@@ -19,7 +19,9 @@ One walk over the bars (``kernels_book.simulate_book_nb``), per bar:
    rests ``limit_timeout`` bars (0 = until cancelled); then it expires or,
    with ``timeout_action="cross"``, fills at market at the next open. A new
    decision on the symbol (including the opposite signal), a book limit or
-   the time stop cancels it.
+   the time stop cancels it. Time in force: ``gtc`` (the time-out alone),
+   ``day`` (also expires at the first bar of the next trading day), ``ioc``
+   (only the bar after the decision may fill it; then it expires).
 3. **Stops, intrabar**, from the bar's open, high and low: stop loss and take
    profit at a fraction of the average entry fill price, a trailing stop
    from the best price of the bars *before* this one. A gap through a level
@@ -191,7 +193,7 @@ def simulate_book(
     symbol_cap: float = 1.0, gross_cap: float = 1.0, daily_loss_limit: float = 0.0, max_drawdown: float = 0.0,
     cooloff_rows: int = 0, max_hold_rows: int = 0, min_hold_rows: int = 0, pyramid: bool = True,
     order_type: str = "market", limit_offset: float = 0.0, limit_offset_unit: str = "ticks", limit_timeout: int = 0,
-    timeout_action: str = "cancel",
+    timeout_action: str = "cancel", time_in_force: str = "gtc",
 ) -> BookSim:
     """Simulate one book of ``k`` columns sharing ``init_cash``; see the module doc for every rule.
 
@@ -232,6 +234,9 @@ def simulate_book(
     fm = enums.parse(enums.FillModel, fill_name(fill), "fill")
     sm = enums.parse(enums.BookSlippage, slippage_model, "slippage_model")
     ot = enums.parse(enums.OrderType, order_type, "order_type")
+    tif = {"gtc": 0, "day": 1, "ioc": 2}.get(str(time_in_force).lower())
+    if tif is None:
+        raise ConfigError(f"time_in_force={time_in_force!r} is not understood; use one of 'gtc', 'day', 'ioc'")
     if timeout_action not in ("cancel", "cross"):
         raise ConfigError(f"timeout_action={timeout_action!r}; use 'cancel' or 'cross'")
     if limit_offset_unit not in ("ticks", "spreads"):
@@ -280,7 +285,7 @@ def simulate_book(
             float(init_cash), fm, sm, float(slippage), float(max_participation), float(stop_loss), float(take_profit),
             float(trailing_stop), bool(stop_first), float(symbol_cap), float(gross_cap), float(daily_loss_limit),
             float(max_drawdown), int(cooloff_rows), int(max_hold_rows), int(min_hold_rows), bool(pyramid), ot,
-            int(limit_timeout), timeout_action == "cross", fills, limits)
+            int(limit_timeout), timeout_action == "cross", tif, fills, limits)
         if nf <= cap_f and nl <= cap_l:
             break
         cap_f, cap_l = max(cap_f, nf), max(cap_l, nl)

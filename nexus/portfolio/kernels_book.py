@@ -42,6 +42,10 @@ LS_FILLED = 0
 LS_CANCELLED = 2
 LS_EXPIRED = 3
 LS_CROSSED = 4
+# time in force of a resting limit
+TIF_GTC = 0
+TIF_DAY = 1
+TIF_IOC = 2
 # fill status
 F_FILLED = 0
 F_PARTIAL = 1
@@ -136,7 +140,7 @@ def simulate_book_nb(
     mult, tick, lot, taker, maker, per_comm, per_exch,
     init_cash, fill_model, slip_model, slip_coef, max_part, stop_loss, take_profit, trailing, stop_first,
     symbol_cap, gross_cap, daily_loss_limit, max_drawdown, cooloff_rows, max_hold_rows, min_hold_rows, pyramid,
-    order_type, limit_timeout, timeout_cross,
+    order_type, limit_timeout, timeout_cross, tif,
     fills, limits,
 ):
     """Walk the book once. Returns (n_fills, n_limits, value, cash, pos, held, reason, exit_code, funding paid).
@@ -280,6 +284,14 @@ def simulate_book_nb(
             if not lim[j]:
                 continue
             buy = lim_w[j] > 0.0
+            # DAY ends with the trading day, IOC after its one bar: both simply expire
+            if (tif == TIF_DAY and day_id[t] != day_id[lim_t[j]]) or (tif == TIF_IOC and t - lim_t[j] > 1):
+                lim[j] = False
+                w[j] = lim_prev_w[j]
+                if lim_rec[j] < limits.shape[0]:
+                    limits[lim_rec[j]]["status"] = LS_EXPIRED
+                    limits[lim_rec[j]]["done_idx"] = t
+                continue
             if limit_timeout > 0 and t - lim_t[j] > limit_timeout:
                 lim[j] = False
                 if timeout_cross and tradable[t, j]:

@@ -51,7 +51,7 @@ class Ref:
 
 def run(o, h, l, c, dec, *, tradable, day, half, sigma, volume, funding, offset, rolls, mult, tick, lot, taker, maker,
         comm, exch, cash, fill, slip_model, slip, max_part, sl, tp, trail, stop_first, symbol_cap, gross_cap, dll,
-        mdd, cooloff, max_hold, min_hold, pyramid, order_type, timeout, cross):
+        mdd, cooloff, max_hold, min_hold, pyramid, order_type, timeout, cross, tif="gtc"):
     n, k = len(c), len(c[0])
     cols = [Col() for _ in range(k)]
     out = Ref()
@@ -164,6 +164,10 @@ def run(o, h, l, c, dec, *, tradable, day, half, sigma, volume, funding, offset,
             if lim is None:
                 continue
             buy = lim["w"] > 0
+            if (tif == "day" and day[t] != day[lim["t"]]) or (tif == "ioc" and t - lim["t"] > 1):
+                s.weight = lim["prev_w"]
+                end_limit(j, t, 3)
+                continue
             if timeout > 0 and t - lim["t"] > timeout:
                 if cross and tradable[t][j]:
                     eq = book_value(o[t])

@@ -69,6 +69,7 @@ def cases(draw, order_type):
         order_type=order_type, limit_offset=draw(st.sampled_from([0.0, 1.0, 3.0])),
         limit_offset_unit=draw(st.sampled_from(["ticks", "spreads"])), limit_timeout=draw(st.integers(0, 4)),
         timeout_action=draw(st.sampled_from(["cancel", "cross"])),
+        time_in_force=draw(st.sampled_from(["gtc", "day", "ioc"])),
     )
     return o, h, lo, c, dec, kw
 
@@ -91,7 +92,8 @@ def _reference(o, h, lo, c, dec, kw):
         tp=kw["take_profit"], trail=kw["trailing_stop"], stop_first=kw["stop_first"], symbol_cap=kw["symbol_cap"],
         gross_cap=kw["gross_cap"], dll=kw["daily_loss_limit"], mdd=kw["max_drawdown"], cooloff=kw["cooloff_rows"],
         max_hold=kw["max_hold_rows"], min_hold=kw["min_hold_rows"], pyramid=kw["pyramid"],
-        order_type=kw["order_type"], timeout=kw["limit_timeout"], cross=kw["timeout_action"] == "cross")
+        order_type=kw["order_type"], timeout=kw["limit_timeout"], cross=kw["timeout_action"] == "cross",
+        tif=kw["time_in_force"])
 
 
 def _compare(case):
@@ -286,3 +288,20 @@ def test_a_roll_closes_the_old_contract_and_opens_the_new_with_fees_on_both_legs
     assert f["side"].tolist() == [0, 1, 0] and f["size"].tolist() == [1.0, 1.0, 1.0]
     # P&L from contract prices only: +20 points x 20 in the new contract, three fills of 2.25
     assert sim.value[-1] == pytest.approx(1_000_000.0 + 20 * 20.0 - 3 * 2.25)
+
+
+def test_time_in_force_day_and_ioc_expire_a_resting_limit():
+    o, h, lo, c = _flat(5)
+    dec = np.full((5, 1), np.nan)
+    dec[0, 0] = 1.0
+    lo[2, 0] = 98.99  # trades through the 99.00 limit on bar 2 only
+    day = np.array([0, 0, 1, 1, 1])
+    kw = dict(init_cash=990.0, tick_size=0.01, order_type="limit", limit_offset=100)
+    gtc = simulate_book(o, h, lo, c, dec, day_id=day, **kw)
+    ioc = simulate_book(o, h, lo, c, dec, day_id=day, time_in_force="ioc", **kw)
+    dayo = simulate_book(o, h, lo, c, dec, day_id=day, time_in_force="day", **kw)
+    assert gtc.fills["idx"].tolist() == [2] and gtc.limits["status"].tolist() == [0]
+    assert len(ioc.fills) == 0 and ioc.limits["status"].tolist() == [3] and ioc.limits["done_idx"].tolist() == [2]
+    assert len(dayo.fills) == 0 and dayo.limits["status"].tolist() == [3] and dayo.limits["done_idx"].tolist() == [2]
+    with pytest.raises(ConfigError, match="'gtc', 'day', 'ioc'"):
+        simulate_book(o, h, lo, c, dec, time_in_force="fok", **kw)

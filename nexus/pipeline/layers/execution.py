@@ -101,7 +101,8 @@ def execute(ck: Any, cfg: Any, capital: float, instruments: list[Any], clock: st
                   cooloff_rows=_rows(R.drawdown_cooloff, clock), max_hold_rows=_rows(R.max_hold, clock),
                   min_hold_rows=_rows(R.min_hold, clock, at_least_one=False), pyramid=R.pyramid,
                   order_type=E.order_type, limit_offset=E.limit_offset, limit_offset_unit=E.limit_offset_unit,
-                  limit_timeout=_rows(E.limit_timeout, clock), timeout_action=E.timeout_action)
+                  limit_timeout=_rows(E.limit_timeout, clock), timeout_action=E.timeout_action,
+                  time_in_force=E.time_in_force)
     else:
         kw.update(symbol_cap=1.0, gross_cap=float(len(instruments)), pyramid=False)
     return simulate_book(ck.open, ck.high, ck.low, ck.close, dec, **kw)
