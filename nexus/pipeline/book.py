@@ -51,6 +51,7 @@ class BookRun:
     baselines: dict[str, Any] = field(default_factory=dict)
     instruments: list[Any] = field(default_factory=list)
     oos_start_ns: int | None = None  # where the models take over on every series (None: rules only)
+    variants: dict[str, Any] = field(default_factory=dict)  # name -> (runs, clock, targets, portfolio) on the same bars
 
 
 def union_sorted(arrays: list[np.ndarray]) -> np.ndarray:
