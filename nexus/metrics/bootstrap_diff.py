@@ -65,7 +65,7 @@ def diff_intervals(a: np.ndarray, b: np.ndarray, periods_per_year: float, *, n_b
 
 def stat_interval(n: int, stat: Callable[[np.ndarray], np.ndarray], *, block_series: np.ndarray | None = None,
                   n_boot: int = 500, level: float = 0.95, seed: int = 0, block: float | None = None,
-                  chunk: int = 100) -> tuple[float, float]:
+                  chunk: int = 300) -> tuple[float, float]:
     """Interval of ``stat`` over stationary-bootstrap resamples of ``n`` time-ordered rows.
 
     ``stat(idx)`` takes resample indices [b, n] and returns one value per

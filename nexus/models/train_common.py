@@ -173,9 +173,15 @@ def _auc_rows(y: np.ndarray, s: np.ndarray) -> np.ndarray:
         return ((r * y).sum(axis=1) - pos * (pos + 1) / 2.0) / (pos * neg)
 
 
+AUC_ROWS = 6000
+
+
 def auc_margin(y: np.ndarray, score_model: np.ndarray, score_base: np.ndarray) -> dict:
     """ROC AUC of the model's anomaly scores minus the baseline's on the injected faults."""
     y = np.asarray(y, dtype=bool)
     sm, sb = np.asarray(score_model, dtype=np.float64), np.asarray(score_base, dtype=np.float64)
+    if y.size > AUC_ROWS:  # every fault, and clean rows thinned evenly in time: the bootstrap stays cheap
+        keep = y | (np.arange(y.size) % int(np.ceil(y.size / AUC_ROWS)) == 0)
+        y, sm, sb = y[keep], sm[keep], sb[keep]
     return {"margin": lambda idx: _auc_rows(y[idx], sm[idx]) - _auc_rows(y[idx], sb[idx]),
             "margin_n": int(y.size), "margin_rows": sm - sb}

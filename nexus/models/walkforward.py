@@ -163,20 +163,29 @@ def build_pools(series: list[SeriesInput], cfg: TrainConfig, *, mq_fn: Callable 
 
 
 def plan_folds(pools: list[SeriesPool], cfg: TrainConfig) -> list[FoldPlan]:
-    """Every fold some series uses, with each series' train and use windows (ns, use windows half-open)."""
-    start = min(int(p.ts[0]) for p in pools)
+    """Every fold some series uses, with each series' train and use windows (ns, use windows half-open).
+
+    Each series' first boundary ends its own initial window (``initial_fraction``
+    of its own span, or ``--until``), so a long daily history does not pull the
+    minute series' first fold back before their data.
+    """
     end = max(int(p.ts[-1]) for p in pools)
-    bounds = boundaries(start, end, cfg.initial_fraction, cfg.step, cfg.until_ns)
-    initial = (bounds[0] - start) if bounds else 0
-    if not bounds:
-        raise ModelError(f"the store's span leaves no bar after the initial training window ({cfg.initial_fraction:.0%}); "
+    own = {p.key: boundaries(int(p.ts[0]), int(p.ts[-1]), cfg.initial_fraction, cfg.step, cfg.until_ns) for p in pools}
+    firsts = [b[0] for b in own.values() if b]
+    if not firsts:
+        raise ModelError(f"no series has a bar after its initial training window ({cfg.initial_fraction:.0%}); "
                          "lower --initial or pass an earlier --until")
+    bounds = boundaries(min(firsts), end, 0.5, cfg.step, min(firsts))
     h, emb = cfg.horizon, cfg.embargo_rows
     plans: dict[int, FoldPlan] = {}
     for p in pools:
         ts = p.ts
         n = ts.shape[0]
-        for k in range(0, len(bounds), p.step):
+        if not own[p.key]:
+            continue
+        k0 = bounds.index(own[p.key][0]) if own[p.key][0] in bounds else int(np.searchsorted(bounds, own[p.key][0]))
+        initial = int(own[p.key][0] - int(ts[0]))
+        for k in range(k0, len(bounds), p.step):
             b = bounds[k]
             if b > int(ts[-1]):
                 break
@@ -189,7 +198,8 @@ def plan_folds(pools: list[SeriesPool], cfg: TrainConfig) -> list[FoldPlan]:
                    "eligible": eligible, "embargo_ns": int(emb * timeframe_ns(p.series.bars.timeframe)),
                    "train_start_ns": int(ts[min(lo, n - 1)]), "train_end_ns": int(ts[max(min(last + h, n - 1), 0)]),
                    "reason": "" if eligible >= MIN_SERIES_ROWS else "series_too_short"}
-            plans.setdefault(k, FoldPlan(k, int(b), int(initial))).series[p.key] = rec
+            plan = plans.setdefault(k, FoldPlan(k, int(b), initial))
+            plan.series[p.key] = rec
     return [plans[k] for k in sorted(plans)]
 
 

@@ -21,7 +21,7 @@ from nexus.errors import ModelError
 from nexus.models.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
-TRAIN = ["--max-rows", "3000", "--model-scale", "0.1", "--quiet"]
+TRAIN = ["--max-rows", "3000", "--fold-rows", "3000", "--step", "4d", "--model-scale", "0.1", "--quiet"]
 
 
 @pytest.fixture(scope="module")
@@ -181,13 +181,13 @@ def test_a_damaged_previous_registry_does_not_block_retraining(tiny, tmp_path):
     with pytest.warns(UserWarning, match="router: the previous model file is missing or does not match"):
         from nexus.models.train import TrainConfig, series_from_store, train_models
 
-        train_models(series_from_store(BarStore(store_root)), str(out), TrainConfig(max_rows=3000, model_scale=0.1),
+        train_models(series_from_store(BarStore(store_root)), str(out), TrainConfig(max_rows=3000, fold_rows=3000, step="4d", model_scale=0.1),
                      slots=["volatility_forecast"])
     man = json.loads((out / "manifest.json").read_text())
     assert "router" not in man["models"] and "router" not in man["carried_over"]
     assert _state(out)[0] == man["run_id"]
     (out / "manifest.json").write_text("{broken")
     with pytest.warns(UserWarning, match="previous registry cannot be read"):
-        train_models(series_from_store(BarStore(store_root)), str(out), TrainConfig(max_rows=3000, model_scale=0.1),
+        train_models(series_from_store(BarStore(store_root)), str(out), TrainConfig(max_rows=3000, fold_rows=3000, step="4d", model_scale=0.1),
                      slots=["volatility_forecast"])
     assert list(json.loads((out / "manifest.json").read_text())["models"]) == ["volatility_forecast"]
