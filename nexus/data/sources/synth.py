@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator, Mapping
 
 import numpy as np
@@ -137,19 +137,18 @@ CRYPTO_MARKET = MarketModel(
     df=6.0,
 )
 
-NQ_MARKET = MarketModel(
+# NQ shares the crypto market's exits, flow lean, volatility-component sizes and tails;
+# its clock (5-minute bars, longer regimes, smaller moves) differs
+NQ_MARKET = replace(
+    CRYPTO_MARKET,
     bar_minutes=5.0,
     durations=(14400.0, 7200.0, 5400.0, 2400.0, 750.0),
-    exits=_EXITS,
     drift=(0.0, 0.006, -0.006, 0.0, -0.015),
-    flow=(0.0, 0.02, -0.02, 0.0, -0.015),
     vol_mult=(0.7, 0.95, 1.15, 1.7, 2.4),
     volume_mult=(0.8, 1.05, 1.15, 1.5, 2.4),
     half_lives=(15.0, 240.0, 7200.0, 43200.0),
-    sds=(0.25, 0.2, 0.25, 0.3),
     idio_half_life=1440.0,
     idio_sd=0.0,
-    df=6.0,
 )
 
 MODELS: dict[str, SymbolModel] = {
