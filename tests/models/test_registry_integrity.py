@@ -44,9 +44,10 @@ def _state(out: Path) -> tuple[str, dict]:
     assert all(r["ok"] for r in records), [r for r in records if not r["ok"]]
     carried = man.get("carried_over", {})
     assert all(e["run_id"] == (carried[s] if s in carried else man["run_id"]) for s, e in man["models"].items())
-    listed = {e["file"] for e in man["models"].values()} | {"manifest.json"}
+    folds = [f for v in man.get("folds", {}).values() for f in v if f.get("file")]  # walk-forward: one file per fold
+    listed = {e["file"] for e in man["models"].values()} | {f["file"] for f in folds} | {"manifest.json"}
     assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == listed
-    return man["run_id"], {e["file"]: e["sha256"] for e in man["models"].values()}
+    return man["run_id"], {e["file"]: e["sha256"] for e in list(man["models"].values()) + folds}
 
 
 @pytest.mark.slow
