@@ -49,6 +49,7 @@ _API: dict[str, str] = {
     "BacktestConfig": "nexus.pipeline",
     "BacktestResult": "nexus.pipeline",
     "errors": "nexus.errors",
+    "runs": "nexus.runs",
 }
 
 

@@ -9,6 +9,18 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _runs_outside_the_checkout(tmp_path_factory):
+    """Commands record runs under ``runs/`` by default; in tests that folder is a temporary one."""
+    old = os.environ.get("NEXUS_RUNS")
+    os.environ["NEXUS_RUNS"] = str(tmp_path_factory.mktemp("runs"))
+    yield
+    if old is None:
+        os.environ.pop("NEXUS_RUNS", None)
+    else:
+        os.environ["NEXUS_RUNS"] = old
+
 from nexus.data.bars import Bars  # noqa: E402
 
 MINUTE_NS = 60_000_000_000

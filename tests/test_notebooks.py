@@ -76,7 +76,7 @@ def outputs(nb) -> tuple[list[str], int]:
     return texts, images
 
 
-@pytest.mark.parametrize("name", ["01_quickstart.ipynb", "02_pipeline.ipynb", "03_sweep.ipynb"])
+@pytest.mark.parametrize("name", ["01_quickstart.ipynb", "02_pipeline.ipynb", "03_sweep.ipynb", "sweep.ipynb"])
 def test_saved_without_outputs(name):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     nbformat.validate(nb)
@@ -148,3 +148,24 @@ def test_pipeline_notebook(nb_store, kernel_dirs, tmp_path, monkeypatch):
     trades = pd.read_csv(report / "trades.csv")
     assert f"{len(trades)} trades" in joined
     assert (report / "summary.txt").read_text().strip().splitlines()[0] in joined
+
+
+@pytest.mark.slow
+def test_pipeline_sweep_notebook(nb_store, kernel_dirs, tmp_path, monkeypatch):
+    from nexus.sweep.pipeline import pipeline_sweep
+
+    nb = run_notebook("sweep.ipynb", nb_store, kernel_dirs, tmp_path, monkeypatch,
+                      extra_env={"NEXUS_RUNS": str(tmp_path / "runs")})
+    texts, images = outputs(nb)
+    joined = "\n".join(texts)
+    assert images >= 1  # the equity overlay of the two recorded runs
+    base = {"run": {"store": str(nb_store), "use_models": False, "progress": False},
+            "books": [{"name": "main", "symbols": ["BTCUSDT/1m"], "clock": "1m", "capital": 1_000_000.0}]}
+    res = pipeline_sweep(base, {"risk.stop_loss": [0.01, 0.03], "layers.signals.strategies": [["all"], ["breakout", "reversion"]]},
+                         workers=1, progress=False, n_boot=500, seed=0)
+    assert f"{len(res.table)} combinations, best: {res.best_params}" in joined
+    of = res.overfitting
+    assert f"PSR {of['psr']:.3f}  DSR {of['dsr']:.3f}  PBO {of['pbo']:.3f}" in joined  # the sweep's own numbers
+    runs = sorted(p for p in (tmp_path / "runs").iterdir() if (p / "run.json").is_file())
+    assert len(runs) == 2 and "risk.stop_loss" in joined
+    assert (tmp_path / "compare" / "compare.html").stat().st_size > 0

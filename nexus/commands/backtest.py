@@ -42,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "(repeatable; every key: nexus config show, docs/pipeline.md)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG files (the HTML still embeds figures)")
     p.add_argument("--no-html", action="store_true", help="skip report.html")
+    p.add_argument("--runs", default=None, metavar="DIR", help="run records folder ([run] runs, default 'runs'; '' = none)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
 
@@ -49,7 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _overrides(args: argparse.Namespace) -> list[str]:
     sets = list(args.sets)
     simple = {"profile": args.profile, "run.start": args.start, "run.end": args.end, "run.models": args.models,
-              "costs.fee": args.fee, "costs.slippage": args.slippage, "costs.fill": args.fill, "run.seed": args.seed}
+              "costs.fee": args.fee, "costs.slippage": args.slippage, "costs.fill": args.fill, "run.seed": args.seed,
+              "run.runs": args.runs}
     for key, val in simple.items():
         if val is not None:
             sets.append(f"{key}={val!r}" if isinstance(val, str) else f"{key}={val}")
@@ -93,6 +95,14 @@ def run(args: argparse.Namespace) -> int:
     if cfg.run.progress:
         print(f"[nexus] report     {len(paths)} files in {out}/  {time.perf_counter() - t0:.2f} s", file=sys.stderr, flush=True)
     print(res.summary())
+    if cfg.run.runs:
+        from nexus.config import read_toml
+        from nexus.runs import record_backtest
+
+        given = {"file": args.config, "tables": read_toml(args.config, "") if args.config else {},
+                 "overrides": _overrides(args), "symbols": args.symbols, "capital": args.capital}
+        rec = record_backtest(res, root=cfg.run.runs, given=given, report_dir=out)
+        print(f"run id: {rec.id}  ({rec.path})")
     if "html" in paths:
         print(f"HTML report: {paths['html'].resolve()}")
     else:

@@ -2,7 +2,8 @@
 
     nexus config show                                   # backtest defaults (= backtest.toml)
     nexus config show --config backtest.toml --set risk.stop_loss=0.03
-    nexus config show --config sweep.toml               # a sweep config (file name starts with "sweep")
+    nexus config show --config sweep.toml               # a sweep config (file name starts with "sweep";
+                                                        # a [backtest] table makes it a pipeline sweep)
     nexus config show --schema sweep --defaults
 
 Prints every key after the profile's defaults, the file and the ``--set``
@@ -15,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nexus.config import BACKTEST, SWEEP, to_toml
+from nexus.config import BACKTEST, PIPELINE_SWEEP, SWEEP, read_toml, to_toml
 from nexus.errors import ConfigError
 
 
@@ -27,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           formatter_class=argparse.RawDescriptionHelpFormatter)
     show.add_argument("--config", "-c", default=None, help="TOML file (default: the built-in defaults)")
     show.add_argument("--defaults", action="store_true", help="the built-in defaults (no file)")
-    show.add_argument("--schema", choices=("backtest", "sweep"), default=None,
+    show.add_argument("--schema", choices=("backtest", "sweep", "pipeline_sweep"), default=None,
                       help="which file kind (default: sweep when the file's name starts with 'sweep', else backtest)")
     show.add_argument("--set", dest="sets", action="append", default=[], metavar="SECTION.KEY=VALUE",
                       help="override a key with a TOML value (repeatable)")
@@ -45,6 +46,13 @@ def show_text(path: str | None, *, defaults: bool = False, schema: str | None = 
     if defaults and path:
         raise ConfigError("config show: give --config FILE or --defaults, not both")
     kind = schema or ("sweep" if path and Path(path).name.startswith("sweep") else "backtest")
+    if kind == "sweep" and path and "backtest" in read_toml(path, "pass --config PATH"):
+        kind = "pipeline_sweep"
+    if kind == "pipeline_sweep":
+        from nexus.commands.sweep_pipeline import load_pipeline_config
+
+        raw = read_toml(path, "copy sweep.toml from the repository root") if path else {}
+        return to_toml(PIPELINE_SWEEP, load_pipeline_config(raw, str(path or "<defaults>"), list(sets)))
     if kind == "sweep":
         from nexus.commands.sweep import load_config
 

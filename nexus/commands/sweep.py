@@ -1,11 +1,19 @@
-"""``nexus sweep``: a parameter sweep of one strategy over one series of the store.
+"""``nexus sweep``: a pipeline sweep over backtest config keys, or one strategy's parameters over one series.
 
-    nexus sweep --config sweep.toml
-    nexus sweep --config sweep.toml --symbol ETHUSDT --metric sortino --out sweeps/eth
+    nexus sweep --config sweep.toml                          # pipeline sweep: the file has a [backtest] table
+    nexus sweep --config sweep.toml --walk-forward 4 --metric sortino
+    nexus sweep --config sweep.toml --set 'grid."costs.fee"=[0.0005, 0.001]' --engine ray --yes
+    nexus sweep --config sweep_sma.toml --symbol ETHUSDT --metric sortino --out sweeps/eth
     nexus sweep --strategy ts_momentum --set grid.lookback='{steps = 8}' --method random --n-iter 5
-    nexus sweep --config sweep.toml --engine ray --address ray://head:10001
 
-The TOML file (see sweep.toml at the repository root, every key optional):
+A pipeline sweep (sweep.toml; keys in docs/pipeline.md) runs every combination
+through the pipeline of ``nexus backtest`` and writes results.parquet / .csv,
+best.toml (``nexus backtest --config best.toml`` runs it unchanged) and
+sweep.json into the output folder, prints the top rows with bootstrap
+intervals and PSR / DSR / PBO, and records a run (``nexus runs``).
+
+Without a [backtest] table (or without --config) the sweep is the one-strategy
+sweep of sweep_sma.toml (every key optional):
 
     [data]     symbol, timeframe, start, end (UTC; end exclusive)
     [strategy] name (any registered strategy or baseline), direction (long|short|both)
@@ -41,10 +49,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from nexus.config import SWEEP, read_toml
+from nexus.config import SWEEP, read_toml, to_toml
+from nexus.config.sweep import check_sweep_section
 from nexus.errors import ConfigError
 from nexus.io.atomic import write_atomic
 from nexus.io.versions import versions
+from nexus.sweep.result import overfitting_line
 
 DEFAULT_GRID = {"fast": {"from": 5, "to": 50, "step": 5}, "slow": {"from": 20, "to": 200, "step": 20}}
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
@@ -78,7 +88,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override any key with a TOML value, e.g. --set grid.fast='[5, 10]' (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--yes", action="store_true", help="run a sweep above the combination limit (1,000,000) anyway")
+    p.add_argument("--yes", action="store_true", help="run a sweep above the combination limit anyway (1,000,000 for "
+                   "one strategy, 2,000 full backtests for a pipeline sweep)")
+    g = p.add_argument_group("pipeline sweeps (a config with a [backtest] table)")
+    g.add_argument("--walk-forward", type=int, default=None, metavar="N",
+                   help="walk-forward optimisation over N out-of-sample windows ([walk_forward] windows)")
+    g.add_argument("--train-ratio", type=float, default=None, help="in-sample / out-of-sample length")
+    g.add_argument("--anchored", action="store_true", help="in-sample windows grow from the first day")
+    g.add_argument("--workers", type=int, default=None, help="local engine: processes (1 = this process)")
+    g.add_argument("--runs", default=None, metavar="DIR", help="run records folder ([output] runs; '' = none)")
     p.set_defaults(func=run)
 
 
@@ -98,13 +116,8 @@ def validate_config(raw: dict[str, Any], where: str = "<config>", *, default_gri
     ``default_grid`` starts sma_crossover from DEFAULT_GRID.
     """
     cfg = SWEEP.resolve(raw, where, sets)
+    check_sweep_section(cfg, where)
     s = cfg["sweep"]
-    if s["method"] == "random" and s["n_iter"] < 1:
-        raise ConfigError(f"{where}: sweep.method = 'random' needs sweep.n_iter >= 1")
-    if s["method"] == "grid" and s["n_iter"]:
-        raise ConfigError(f"{where}: sweep.n_iter applies to method = 'random' only; set it to 0 or switch method")
-    if s["address"] and s["engine"] != "ray":
-        raise ConfigError(f"{where}: sweep.address is for engine = 'ray'")
     from nexus.strategies import get_spec
 
     try:
@@ -241,6 +254,14 @@ def read_bars(cfg: dict[str, Any], store_root: str):
 def run(args: argparse.Namespace) -> int:
     from nexus.sweep.runner import sweep
 
+    raw = read_toml(args.config, "copy sweep.toml from the repository root") if args.config else {}
+    if "backtest" in raw:
+        from nexus.commands.sweep_pipeline import run_pipeline
+
+        return run_pipeline(args, raw)
+    if args.walk_forward or args.workers is not None or args.anchored or args.train_ratio is not None:
+        raise ConfigError("--walk-forward, --train-ratio, --anchored and --workers are for pipeline sweeps (a config "
+                          "with a [backtest] table, e.g. sweep.toml); nx.walk_forward covers one strategy in Python")
     from nexus.sweep.grid import check_size
 
     cfg = load_config(args.config, _overrides(args))
@@ -262,7 +283,34 @@ def run(args: argparse.Namespace) -> int:
     print(top_rows(res, cfg["output"]["top"]))
     print(overfitting_line(res.overfitting))
     print("wrote " + ", ".join(str(f) for f in files))
+    root = "runs" if args.runs is None else args.runs
+    if root:
+        print(f"run id: {record_strategy_sweep(res, cfg, root, args, files[-1])}")
     return 0
+
+
+def record_strategy_sweep(res, cfg: dict[str, Any], root: str, args: argparse.Namespace, manifest: Path) -> str:
+    """A run record of a one-strategy sweep: results, the best row, its equity from the stitched daily returns."""
+    import pandas as pd
+
+    from nexus.runs.record import numeric_frame, write_run
+
+    best = int(res.best["combo"])
+    day_ts = res.meta.get("day_ts")
+    cash = float(cfg["costs"]["init_cash"])
+    value = cash * np.cumprod(1.0 + np.nan_to_num(res.trial_returns[:, best]))
+    equity = pd.DataFrame({"curve": f"{cfg['strategy']['name']} {res.best_params}",
+                           "ts": pd.to_datetime(day_ts, utc=True), "value": value})
+    stats = numeric_frame(res.best.drop(labels=["combo"], errors="ignore").to_frame("best"))
+    info = json.loads(manifest.read_text()) if manifest.name == "sweep.json" else {}
+    meta = {"source": str(args.config or "<defaults>"), "what": f"{len(res.table)} combinations of "
+            f"{cfg['strategy']['name']} on {res.meta.get('symbol')} {res.meta.get('timeframe')}",
+            "config_given": {"file": args.config, "overrides": _overrides(args)}, "config_resolved": cfg,
+            "data_fingerprint": info.get("data_fingerprint"), "overfitting": res.overfitting,
+            "best_params": res.best_params, "headline": {k: v for k, v in stats.iloc[:, 0].items()}}
+    flat = res.table.reset_index()
+    return write_run("sweep", meta, {"results": flat, "stats": stats, "equity": equity},
+                     {"sweep_sma.toml": to_toml(SWEEP, cfg)}, root=root).id
 
 
 def top_rows(res, top: int) -> str:
@@ -270,19 +318,6 @@ def top_rows(res, top: int) -> str:
     cols = [c for c in (key, "Total Return [%]", "Max Drawdown [%]", "Trades", "End Value") if c in res.table.columns]
     cols = list(dict.fromkeys(cols))
     return res.table[cols].head(top).to_string(float_format=lambda v: f"{v:.4g}")
-
-
-def overfitting_line(of: dict[str, float]) -> str:
-    if not of:
-        return "overfitting: not enough days or trials for PSR / DSR / PBO"
-    parts = []
-    if "psr" in of:
-        parts.append(f"PSR {of['psr']:.3f}  DSR {of['dsr']:.3f} (trials {of['n_trials']:.0f}, "
-                     f"daily SR {of['sharpe']:.4f}, E[max SR] {of['expected_max_sharpe']:.4f}, "
-                     f"skew {of['skew']:.3f}, kurtosis {of['kurtosis']:.3f} raw, {of['n_obs']:.0f} days)")
-    if "pbo" in of:
-        parts.append(f"PBO {of['pbo']:.3f} ({of['pbo_blocks']:.0f} blocks)")
-    return "overfitting: " + "  ".join(parts)
 
 
 def write_outputs(res, cfg: dict[str, Any], out: Path, *, store_root: str, seconds: float) -> list[Path]:

@@ -46,6 +46,7 @@ BACKTEST = Schema(
             END,
             Key("warmup_bars", "int", 200, "bars per series before any decision (MQScore window)", lo=0),
             Key("out", "str", "reports", "report folder"),
+            Key("runs", "str", "runs", 'run records: each backtest writes a folder here ("" = none)'),
             Key("baselines", "list[str]", ["sma_crossover", "buy_and_hold"],
                 "baselines run on the same clock, data and costs", choices=("sma_crossover", "buy_and_hold")),
             PROGRESS,

@@ -52,6 +52,7 @@ class BookRun:
     instruments: list[Any] = field(default_factory=list)
     oos_start_ns: int | None = None  # where the models take over on every series (None: rules only)
     variants: dict[str, Any] = field(default_factory=dict)  # name -> (runs, clock, targets, portfolio) on the same bars
+    benchmark: Any = None  # equal-weight buy and hold on the same clock and costs: the relative statistics' benchmark
 
 
 def union_sorted(arrays: list[np.ndarray]) -> np.ndarray:

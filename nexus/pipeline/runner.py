@@ -22,8 +22,10 @@ import pandas as pd
 
 from nexus.errors import ConfigError, StoreError
 from nexus.metrics import daily_returns
+from nexus.metrics.relative import relative_stats
 from nexus.mqscore.config import REGIME_NAMES
 from nexus.pipeline import attribution as A
+from nexus.pipeline.cache import DATA_KEYS, STAGE_KEYS, StageCache, config_key
 from nexus.pipeline.book import BookRun, apply_limits, baseline_targets, build_clock, simulate
 from nexus.pipeline.config import BacktestConfig
 from nexus.pipeline.funnel import reason_table, series_funnel, funnel_table
@@ -49,14 +51,17 @@ def resolve_config(config: Any = None, overrides: Mapping[str, Any] | list[str] 
 
 def backtest(config: Any = None, *, overrides: Mapping[str, Any] | list[str] | None = None, store: Any = None,
              echo: bool | None = None, functions: Mapping[str, Any] | None = None,
-             models_required: bool = False, allow_fallback: bool = False, ablate: bool = False) -> BacktestResult:
+             models_required: bool = False, allow_fallback: bool = False,
+             cache: StageCache | None = None, ablate: bool = False) -> BacktestResult:
     """Run the eight-layer pipeline over every book of ``config`` (a BacktestConfig, TOML path or dict).
 
     ``functions`` replaces layers by name (``{"risk": fn}``, ``fn(ctx) -> LayerOutput``).
     ``models_required=True`` (what ``nexus backtest --models DIR`` passes) makes
     a missing or empty registry and a refused model an error;
     ``allow_fallback=True`` then lets a refused model's slot run its rule.
-    Without it a missing registry means rule fallbacks, as documented.
+    Without it a missing registry means rule fallbacks, as documented. ``cache``
+    (a :class:`nexus.pipeline.cache.StageCache`) shares stages with earlier runs whose configs agree on
+    every key the stage reads (what a pipeline sweep passes); without it every stage is computed.
     With a walk-forward registry every book also runs with every slot on its
     rule over the same bars (the ``rules`` variant of its out-of-sample
     window); ``ablate=True`` adds one run per slot in use with that slot alone
@@ -76,6 +81,7 @@ def backtest(config: Any = None, *, overrides: Mapping[str, Any] | list[str] | N
     if isinstance(bar_store, (str, Path)):
         bar_store = BarStore(bar_store)
     _check_store(bar_store, cfg)
+    cache = cache if cache is not None else StageCache(enabled=False)
     models = ModelSet(cfg.run.models, cfg.run.use_models, timings,
                       required=bool(models_required and cfg.run.use_models), allow_fallback=allow_fallback)
     usable = [s for s, v in models.status.items() if v == "model"]
@@ -90,7 +96,7 @@ def backtest(config: Any = None, *, overrides: Mapping[str, Any] | list[str] | N
         if ablate:
             variants.update({f"without {slot}": models.without(slot) for slot in models.models})
     for book in cfg.books:
-        run = _run_book(book, cfg, bar_store, models, timings, variants)
+        run = _run_book(book, cfg, bar_store, models, timings, cache, variants)
         if run is None:
             notes[f"book {book.name}"] = "skipped: no bars of its clock series in the period"
             continue
@@ -134,16 +140,25 @@ def _instrument(symbol: str) -> Any:
     return instruments.get(symbol)
 
 
+def _functions_key(cfg: BacktestConfig) -> str:
+    return ",".join(f"{k}={getattr(f, '__module__', '')}.{getattr(f, '__qualname__', repr(f))}"
+                    for k, f in sorted(cfg.functions.items()))
+
+
 def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timings: Timings,
-              variants: dict[str, Any] | None = None) -> BookRun | None:
+              cache: StageCache, variants: dict[str, Any] | None = None) -> BookRun | None:
     runs = []
     insts = []
     start = cfg.run.start or None
     end = cfg.run.end or None
+    resolved = cfg.to_dict()
+    symbol_keys = []
+    series_keys = []
     for sym, tf in book.parsed():
         t0 = time.perf_counter()
+        series_key = config_key(resolved, DATA_KEYS, f"{sym}/{tf}", getattr(store, "root", id(store)))
         with timings.stage("data"):
-            bars = store.read(sym, tf, start=start, end=end)
+            bars = cache.get("data", series_key, lambda: store.read(sym, tf, start=start, end=end))
         if len(bars) == 0:
             timings.say(f"{book.name:<8s} {sym + '/' + tf:<12s} no bars between {start or 'the start'} and "
                         f"{end or 'the end'}: skipped")
@@ -151,7 +166,13 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
         inst = _instrument(sym)
         insts.append(inst)
         before = dict(timings.seconds)
-        runs.append(run_symbol(bars, cfg, models, timings, calendar=inst.calendar, variants=variants))
+        symbol_key = config_key(resolved, STAGE_KEYS["signals"] + STAGE_KEYS["symbol"], series_key, _functions_key(cfg))
+        symbol_key = f"{symbol_key}|variants={','.join(variants or {})}"  # a cached run holds the variants it was run with
+        symbol_keys.append(symbol_key)
+        series_keys.append(series_key)
+        runs.append(cache.get("symbol", symbol_key, lambda: run_symbol(bars, cfg, models, timings, calendar=inst.calendar,
+                                                                        cache=cache, series_key=series_key,
+                                                                        variants=variants)))
         r = runs[-1]
         split = {k: timings.seconds.get(k, 0.0) - before.get(k, 0.0) for k in ("mqscore", "signals", "inference", "layers")}
         split["layers"] -= split["inference"]  # inference runs inside the layers
@@ -160,21 +181,29 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
                     f"  {time.perf_counter() - t0:6.2f} s  ({parts})")
     if not runs or not any(r.timeframe == book.clock for r in runs):
         return None
+    clock_key = config_key(resolved, STAGE_KEYS["clock"], book.clock, *symbol_keys)
+    limits_key = config_key(resolved, STAGE_KEYS["limits"], clock_key)
     with timings.stage("layers"):
-        ck = build_clock(runs, book.clock, [i.calendar for i in insts])
-        targets = apply_limits(ck, cfg, book.clock)
+        ck = cache.get("clock", clock_key, lambda: build_clock(runs, book.clock, [i.calendar for i in insts]))
+        targets = cache.get("limits", limits_key, lambda: apply_limits(ck, cfg, book.clock))
     names = [r.symbol for r in runs]
     t0 = time.perf_counter()
     with timings.stage("simulation"):
-        pf = simulate(ck, targets.target, cfg, book.capital, insts, names)
+        pf = cache.get("simulation", config_key(resolved, STAGE_KEYS["simulation"], limits_key, book.capital),
+                       lambda: simulate(ck, targets.target, cfg, book.capital, insts, names))
     t1 = time.perf_counter()
     bases = {}
     with timings.stage("baselines"):
-        for kind in cfg.run.baselines:
-            bases[kind] = simulate(ck, baseline_targets(ck, runs, kind), cfg, book.capital, insts, names)
+        # buy and hold is also the benchmark of the relative statistics, so it runs even when not listed
+        for kind in dict.fromkeys([*cfg.run.baselines, "buy_and_hold"]):
+            # baselines read the prices on the clock and the bars' own SMA signal, never the layers' decisions
+            bases[kind] = cache.get("baselines", config_key(resolved, STAGE_KEYS["baselines"], book.clock, kind,
+                                                            book.capital, *series_keys),
+                                    lambda: simulate(ck, baseline_targets(ck, runs, kind), cfg, book.capital, insts, names))
     timings.say(f"{book.name:<8s} {len(ck.clock_ts):,} clock rows x {len(runs)}: {len(pf.orders):,} orders  "
                 f"simulation {t1 - t0:5.2f} s  baselines {time.perf_counter() - t1:5.2f} s")
     series = [f"{r.symbol}/{r.timeframe}" for r in runs]
+    listed = {k: bases[k] for k in cfg.run.baselines}
     oos = models.oos_start(series) if models.folds else oos_start_ns(models.models, series)
     alt = {}
     for vname in variants or {}:
@@ -183,7 +212,8 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
             vck = build_clock(vruns, book.clock, [i.calendar for i in insts])
             vt = apply_limits(vck, cfg, book.clock)
             alt[vname] = (vruns, vck, vt, simulate(vck, vt.target, cfg, book.capital, insts, names))
-    return BookRun(book.name, names, series, book.capital, runs, ck, targets, pf, bases, insts, oos, alt)
+    return BookRun(book.name, names, series, book.capital, runs, ck, targets, pf, listed, insts, oos,
+                   benchmark=bases["buy_and_hold"], variants=alt)
 
 
 # ----------------------------------------------------------------- summaries
@@ -208,11 +238,21 @@ def _year_days(run: Any) -> float | None:
     return 365.0 if any(c == "24/7" for c in cals) else 252.0
 
 
-def _stats(pf: Any, year_days: float | None = None) -> pd.Series:
+def _stats(pf: Any, year_days: float | None = None, benchmark: tuple[np.ndarray, np.ndarray] | None = None,
+           ts: np.ndarray | None = None, capital: float | None = None) -> pd.Series:
     """The simulator's stats of the book's first column; the basis is its own row, so books on
-    365-day (crypto) and 252-day (futures) calendars line up in one table."""
+    365-day (crypto) and 252-day (futures) calendars line up in one table. With ``benchmark``
+    (day starts and daily returns of the buy-and-hold baseline) the benchmark-relative statistics follow."""
     s = pf.stats(year_days=year_days)
-    return s.iloc[:, 0] if isinstance(s, pd.DataFrame) else s
+    s = s.iloc[:, 0] if isinstance(s, pd.DataFrame) else s
+    if benchmark is not None:
+        day_ts, r = daily_returns(_value(pf), ts, capital)
+        if not np.array_equal(day_ts, benchmark[0]):
+            raise ValueError("benchmark days differ from the book's days")  # same clock: cannot happen
+        ppy = float(s.get("Annualisation [days/year]", year_days or 365.0))
+        rel = relative_stats(r, benchmark[1], ppy)
+        s = pd.concat([s, pd.Series({k: float(v[0]) for k, v in rel.items()})])
+    return s
 
 
 def _costs(pf: Any, capital: float) -> dict[str, float]:
@@ -345,9 +385,10 @@ def summarize_book(run: BookRun, cfg: BacktestConfig, timings: Timings) -> BookR
         trade_frame = _trade_frame(pf, run, shares, names, fill_lag)
         bases = {}
         year_days = _year_days(run)
+        bench = daily_returns(_value(run.benchmark), ts, run.capital)
         for kind, bpf in run.baselines.items():
-            bases[kind] = BaselineResult(kind, _series(_value(bpf), ts, kind), _stats(bpf, year_days), len(bpf.trades),
-                                         _costs(bpf, run.capital), bpf)
+            bases[kind] = BaselineResult(kind, _series(_value(bpf), ts, kind), _stats(bpf, year_days, bench, ts, run.capital),
+                                         len(bpf.trades), _costs(bpf, run.capital), bpf)
         oos = None
         if run.variants and run.oos_start_ns is not None:
             from nexus.pipeline.oos import entered_after, oos_summary
@@ -365,8 +406,9 @@ def summarize_book(run: BookRun, cfg: BacktestConfig, timings: Timings) -> BookR
             oos = oos_summary(eq, ntr, vruns, run.oos_start_ns, run.capital, year_days, seed=cfg.run.seed)
         return BookResult(
             name=run.name, oos=oos, series=run.series, capital=run.capital, equity=equity, drawdown=drawdown,
-            segments=split_record(equity, trade_frame, run.oos_start_ns, run.capital, year_days),
-            daily_returns=_daily(equity, run.capital), stats=_stats(pf, year_days), symbol_stats=_symbol_stats(pf, run),
+            segments=split_record(equity, trade_frame, run.oos_start_ns, run.capital, year_days,
+                                  benchmark=_series(_value(run.benchmark), ts, "buy_and_hold")),
+            daily_returns=_daily(equity, run.capital), stats=_stats(pf, year_days, bench, ts, run.capital), symbol_stats=_symbol_stats(pf, run),
             trades=trade_frame, costs=_costs(pf, run.capital),
             funnel=funnel_table(per_series), reasons=reason_table(reasons), attribution=attribution,
             baselines=bases, mq_plot=_mq_plot(run, cfg.report.max_points),

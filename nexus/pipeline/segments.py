@@ -37,9 +37,14 @@ def oos_start_ns(models: dict, series: list[str]) -> int | None:
 
 
 def split_record(equity: pd.Series, trades: pd.DataFrame, split_ns: int | None, capital: float,
-                 year_days: float | None = None) -> pd.DataFrame | None:
-    """Return, Sharpe, drawdown and trades entered before and after ``split_ns`` (None: no split)."""
+                 year_days: float | None = None, benchmark: pd.Series | None = None) -> pd.DataFrame | None:
+    """Return, Sharpe, drawdown and trades entered before and after ``split_ns`` (None: no split).
+
+    With ``benchmark`` (the buy-and-hold baseline's equity on the same clock) each part also shows
+    its alpha and beta against the benchmark's part (:mod:`nexus.metrics.relative`, daily returns).
+    """
     from nexus.metrics import daily_returns, stats
+    from nexus.metrics.relative import relative_stats
 
     if split_ns is None or len(equity) == 0:
         return None
@@ -66,4 +71,12 @@ def split_record(equity: pd.Series, trades: pd.DataFrame, split_ns: int | None, 
             "Max Drawdown [%] (daily)": float(st.get("Max Drawdown [%]", np.nan)),
             "trades entered": entered,
         }
+        if benchmark is not None and len(ret) > 1:
+            bpart = benchmark[mask]
+            bbefore = benchmark[benchmark.index < part.index[0]]
+            b0 = float(bbefore.iloc[-1]) if len(bbefore) else float(capital)
+            _, rb = daily_returns(bpart.to_numpy(np.float64), bpart.index.as_unit("ns").asi8, b0)
+            rel = relative_stats(r, rb, float(st.get("Annualisation [days/year]", year_days or 365.0)))
+            rows[name]["Alpha (ann.) [%] (daily)"] = float(rel["Alpha (ann.) [%]"][0])
+            rows[name]["Beta (daily)"] = float(rel["Beta"][0])
     return pd.DataFrame(rows).T

@@ -64,19 +64,31 @@ def strategy_selection(cfg: Any) -> Any:
 
 
 def run_symbol(bars: Bars, cfg: Any, models: Any, timings: Any, *, calendar: str = "24/7",
-               want_baseline: bool = True, variants: dict[str, Any] | None = None) -> SymbolRun:
+               want_baseline: bool = True, cache: Any = None, series_key: str = "",
+               variants: dict[str, Any] | None = None) -> SymbolRun:
+    """Layers 1-7 over one series. ``cache`` (a :class:`nexus.pipeline.cache.StageCache`) shares MQScore
+    and the signals with other runs of the same series (``series_key``: the series and its period).
+    ``variants`` ({name: ModelSet}) run the layers again with other model sets on the same MQScore and signals."""
     from nexus.data.calendar import session_mask
     from nexus.mqscore import REGIME_NAMES, mqscore
     from nexus.strategies import REGISTRY, signals
 
+    from nexus.pipeline.cache import SIGNAL_KEYS, StageCache, config_key
+
     n = len(bars)
+    cache = cache if cache is not None else StageCache(enabled=False)
     with timings.stage("mqscore"):
-        mq = mqscore(bars)
-    with timings.stage("signals"):
-        sig = signals(bars, strategy_selection(cfg))
-        base = None
+        mq = cache.get("mqscore", series_key, lambda: mqscore(bars))
+
+    def _signals() -> tuple[Any, np.ndarray | None]:
+        s = signals(bars, strategy_selection(cfg))
+        b = None
         if want_baseline and "sma_crossover" in cfg.run.baselines:
-            base = np.asarray(signals(bars, ["sma_crossover"]).signal[:, 0], dtype=np.int8)
+            b = np.asarray(signals(bars, ["sma_crossover"]).signal[:, 0], dtype=np.int8)
+        return s, b
+
+    with timings.stage("signals"):
+        sig, base = cache.get("signals", config_key(cfg.to_dict(), SIGNAL_KEYS, series_key, want_baseline), _signals)
     with timings.stage("layers"):
         names = tuple(sig.names)
         groups = tuple(getattr(REGISTRY.get(s), "group", "user") for s in names)

@@ -22,6 +22,26 @@ def run_local(fn: Callable[[dict, Sequence[dict]], Any], data: dict, param_chunk
     return out
 
 
+def run_pool(fn: Callable[[dict, Sequence[dict]], Any], data: dict, param_chunks: Sequence[Sequence[dict]], *,
+             workers: int, progress=None) -> list:
+    """Chunks on a pool of ``workers`` local processes (spawned: no forked numba or thread state);
+    one worker runs them in this process. Results come back in chunk order."""
+    if workers <= 1 or len(param_chunks) <= 1:
+        return run_local(fn, data, param_chunks, progress)
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    results: list = [None] * len(param_chunks)
+    with ProcessPoolExecutor(max_workers=min(workers, len(param_chunks)), mp_context=mp.get_context("spawn")) as pool:
+        futures = {pool.submit(fn, data, list(chunk)): i for i, chunk in enumerate(param_chunks)}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            results[i] = fut.result()
+            if progress is not None:
+                progress.update(len(param_chunks[i]))
+    return results
+
+
 def _ray_module():
     try:
         import ray
@@ -75,10 +95,14 @@ def run_ray(
     return results
 
 
-def run(engine: str, fn, data: dict, param_chunks, *, address=None, num_cpus=None, progress=None) -> list:
+def run(engine: str, fn, data: dict, param_chunks, *, address=None, num_cpus=None, progress=None,
+        workers: int | None = None) -> list:
+    """``workers`` (local engine): None runs the chunks in this process, n > 1 on a pool of n processes."""
     if engine == "local":
         if address:
             raise ConfigError("address= is for engine='ray'")
+        if workers is not None:
+            return run_pool(fn, data, param_chunks, workers=workers, progress=progress)
         return run_local(fn, data, param_chunks, progress)
     if engine == "ray":
         return run_ray(fn, data, param_chunks, address=address, num_cpus=num_cpus, progress=progress)

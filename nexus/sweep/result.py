@@ -93,3 +93,17 @@ class SweepResult:
 
     def __repr__(self) -> str:
         return self.summary(5)
+
+
+def overfitting_line(of: dict[str, float]) -> str:
+    """PSR / DSR / PBO of a sweep on one line (what `nexus sweep` prints)."""
+    if not of:
+        return "overfitting: not enough days or trials for PSR / DSR / PBO"
+    parts = []
+    if "psr" in of:
+        parts.append(f"PSR {of['psr']:.3f}  DSR {of['dsr']:.3f} (trials {of['n_trials']:.0f}, "
+                     f"daily SR {of['sharpe']:.4f}, E[max SR] {of['expected_max_sharpe']:.4f}, "
+                     f"skew {of['skew']:.3f}, kurtosis {of['kurtosis']:.3f} raw, {of['n_obs']:.0f} days)")
+    if "pbo" in of:
+        parts.append(f"PBO {of['pbo']:.3f} ({of['pbo_blocks']:.0f} blocks)")
+    return "overfitting: " + "  ".join(parts)

@@ -57,14 +57,20 @@ def make_windows(n: int, *, n_windows: int = 5, train_ratio: float = 3.0, anchor
 
 @dataclass
 class WalkForwardResult:
+    """``equity_curve``: the stitched out-of-sample value in money (each window starts with the cash the
+    previous one ended with); ``stats`` are computed from it with the starting capital as start value."""
+
     windows: pd.DataFrame
     oos_returns: pd.Series  # daily, stitched
     stats: pd.Series
     metric: str
     meta: dict[str, Any] = field(default_factory=dict)
+    equity_curve: pd.Series | None = None
 
     @property
     def equity(self) -> pd.Series:
+        if self.equity_curve is not None:
+            return self.equity_curve
         return self.meta.get("init_cash", 10_000.0) * (1.0 + self.oos_returns).cumprod()
 
     def __repr__(self) -> str:
@@ -117,10 +123,19 @@ def walk_forward(
     daily = np.concatenate(rets)
     idx = ns_to_datetime_index(np.concatenate(days)) if all(d is not None for d in days) else pd.RangeIndex(daily.size)
     oos_returns = pd.Series(daily, index=idx, name="oos_return")
-    from nexus.metrics import stats as return_stats
-
-    stats = return_stats(oos_returns, year_days=year_days)
-    stats["End Value"] = cash
+    # the stitched equity in money: every window's daily returns compound the cash it started with (the
+    # previous window's end value), so stats measured from it carry the capital, not a curve from 1.0
+    equity = pd.Series(start_cash * np.cumprod(1.0 + daily), index=idx, name="oos_equity")
+    stats = stitched_stats(equity, start_cash, year_days)
     stats["Windows"] = len(wins)
     return WalkForwardResult(windows=table, oos_returns=oos_returns, stats=stats, metric=metric,
-                             meta={"init_cash": start_cash, "anchored": anchored, "year_days": year_days})
+                             meta={"init_cash": start_cash, "anchored": anchored, "year_days": year_days},
+                             equity_curve=equity)
+
+
+def stitched_stats(equity: pd.Series, capital: float, year_days: float | None = None) -> pd.Series:
+    """Statistics of a stitched out-of-sample equity curve in money, measured from ``capital``."""
+    from nexus.metrics import stats as value_stats
+
+    ts = equity.index.as_unit("ns").asi8 if isinstance(equity.index, pd.DatetimeIndex) else None
+    return value_stats(equity=equity.to_numpy(np.float64), init_cash=float(capital), ts=ts, year_days=year_days)

@@ -25,12 +25,12 @@ CASES = {
     "backtest_shipped_sets": lambda: BacktestConfig.from_toml(ROOT / "backtest.toml", [
         "profile='original'", "run.start=2026-06-01", "risk.stop_loss=0.03", "layers.signals.strategies=breakout",
         "costs.fill=close", "run.seed=7"]).to_dict(),
-    "sweep_shipped": lambda: load_config(ROOT / "sweep.toml"),
+    "sweep_shipped": lambda: load_config(ROOT / "sweep_sma.toml"),
     "sweep_defaults": lambda: load_config(None),
     "sweep_sets": lambda: load_config(None, [
         'strategy.name="zscore_reversion"', "grid.k={from = 0.5, to = 1.5, step = 0.25}", "grid.n=[10, 20, 20]",
         'sweep.where=["n >= 15"]', "costs.fees=0.002", "data.symbol=ETHUSDT", "sweep.method=random", "sweep.n_iter=4"]),
-    "sweep_file_sets": lambda: load_config(ROOT / "sweep.toml", [
+    "sweep_file_sets": lambda: load_config(ROOT / "sweep_sma.toml", [
         "costs.price=close", "output.top=3", 'data.start="2026-06-01"', "grid.fast=[5, 10]"]),
 }
 

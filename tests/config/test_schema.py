@@ -72,11 +72,19 @@ def test_defaults_are_the_shipped_files():
     assert BACKTEST.resolve(shipped, "backtest.toml") == BACKTEST.defaults()
     assert BACKTEST.defaults()["risk"]["max_hold"] == "3d" and BACKTEST.defaults("original")["risk"]["max_hold"] == ""
     # sweep.toml's grid and where are sma_crossover's, which `nexus sweep` adds for that strategy only
-    shipped = tomllib.loads((ROOT / "sweep.toml").read_text())
+    shipped = tomllib.loads((ROOT / "sweep_sma.toml").read_text())
     expected = SWEEP.defaults()
     expected["grid"] = shipped["grid"]
     expected["sweep"]["where"] = ["fast < slow"]
-    assert SWEEP.resolve(shipped, "sweep.toml") == expected
+    assert SWEEP.resolve(shipped, "sweep_sma.toml") == expected
+    # the shipped sweep.toml is a pipeline sweep: every key but its grid at its default
+    from nexus.config import PIPELINE_SWEEP
+
+    shipped = tomllib.loads((ROOT / "sweep.toml").read_text())
+    expected = PIPELINE_SWEEP.defaults()
+    expected["grid"] = shipped["grid"]
+    expected["backtest"]["set"] = shipped["backtest"]["set"]
+    assert PIPELINE_SWEEP.resolve(shipped, "sweep.toml") == expected
 
 
 def test_file_beats_profile_and_set_beats_file():

@@ -43,10 +43,15 @@ def test_show_file_with_sets_reads_back_to_the_same_config(capsys, tmp_path):
 
 
 def test_show_sweep_file_and_schema_flag(capsys):
-    rc, out, _ = show(capsys, "--config", str(ROOT / "sweep.toml"))
+    rc, out, _ = show(capsys, "--config", str(ROOT / "sweep_sma.toml"))
     assert rc == 0
-    assert tomllib.loads(out) == load_config(ROOT / "sweep.toml")
+    assert tomllib.loads(out) == load_config(ROOT / "sweep_sma.toml")
     assert "[grid]\nfast = [5, 10, 15, 20, 25, 30, 35, 40, 45, 50]\n" in out
+    # the shipped sweep.toml has a [backtest] table: a pipeline sweep, its grid keys backtest keys
+    rc, out, _ = show(capsys, "--config", str(ROOT / "sweep.toml"), "--set", "sweep.workers=1")
+    assert rc == 0
+    shown = tomllib.loads(out)
+    assert shown["sweep"]["workers"] == 1 and shown["grid"]["risk.stop_loss"] == [0.01, 0.02, 0.03]
     rc, out2, _ = show(capsys, "--schema", "sweep", "--defaults", "--set", "costs.fees=0.002")
     assert rc == 0 and tomllib.loads(out2)["costs"]["fees"] == 0.002
 

@@ -35,3 +35,18 @@ def test_split_record_hand_checked():
     r = np.array([0.0, -0.1, 0.1])
     assert after["Sharpe Ratio (daily)"] == pytest.approx(r.mean() / r.std(ddof=1) * np.sqrt(365))
     assert split_record(equity, trades, None, 100.0) is None
+
+
+def test_split_record_alpha_beta_against_the_benchmark_hand_checked():
+    idx = pd.date_range("2026-01-01", periods=6, freq="1D", tz="UTC")
+    equity = pd.Series([100.0, 110.0, 121.0, 121.0, 108.9, 119.79], index=idx)
+    bench = pd.Series([100.0, 105.0, 110.25, 115.7625, 104.18625, 114.604875], index=idx)
+    split = int(idx[2].value)
+    seg = split_record(equity, pd.DataFrame({"entry_time": []}), split, capital=100.0, year_days=365, benchmark=bench)
+    after = seg.loc[SEGMENT_NAMES[1]]
+    r = np.array([0.0, -0.1, 0.1])  # from 121
+    b = np.array([0.05, -0.1, 0.1])  # from 110.25
+    rb = b - b.mean()
+    beta = (rb * r).mean() / (rb * rb).mean()
+    assert after["Beta (daily)"] == pytest.approx(beta, rel=1e-12)
+    assert after["Alpha (ann.) [%] (daily)"] == pytest.approx(((1 + (r - beta * b).mean()) ** 365 - 1) * 100, rel=1e-10)

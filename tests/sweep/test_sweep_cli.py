@@ -174,7 +174,7 @@ def test_grid_tables_expand_inclusively_and_where_filters():
     # the defaults are the shipped sweep.toml
     from pathlib import Path
 
-    shipped = load_config(Path(__file__).resolve().parents[2] / "sweep.toml")
+    shipped = load_config(Path(__file__).resolve().parents[2] / "sweep_sma.toml")
     assert shipped == load_config(None)
     assert shipped["grid"] == {"fast": list(range(5, 55, 5)), "slow": list(range(20, 220, 20))}
 
