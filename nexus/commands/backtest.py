@@ -31,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-models", action="store_true", help="rule fallbacks in every slot")
     p.add_argument("--allow-fallback", action="store_true",
                    help="a model the registry refuses (hash, shapes) runs its rule instead of stopping the run")
+    p.add_argument("--ablate", action="store_true",
+                   help="one more run per model slot in use with that slot on its rule: Sharpe differences with intervals")
     p.add_argument("--fee", type=float, default=None, help="commission, fraction of notional")
     p.add_argument("--slippage", type=float, default=None, help="slippage, fraction of price")
     p.add_argument("--fill", choices=BACKTEST.key("costs.fill").choices, default=None)
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     from nexus.pipeline import backtest
 
     cfg = build_config(args)
-    res = backtest(cfg, models_required=args.models is not None, allow_fallback=args.allow_fallback)
+    res = backtest(cfg, models_required=args.models is not None, allow_fallback=args.allow_fallback, ablate=args.ablate)
     out = Path(args.out or cfg.run.out)
     t0 = time.perf_counter()
     paths = res.report(out, figures=not args.no_figures and cfg.report.figures, html=not args.no_html and cfg.report.html)

@@ -24,6 +24,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--slots", default=None, help="comma-separated slots (default: all)")
     p.add_argument("--model-scale", type=float, default=1.0, help="multiply tree counts / rounds (e.g. 0.2 for a quick run)")
     p.add_argument("--threads", type=int, default=2, help="threads for fitting (default 2)")
+    p.add_argument("--schedule", choices=("walk-forward", "single"), default="walk-forward",
+                   help="walk-forward: retrain at every step, each bar scored by a model trained before it (default); "
+                        "single: one model per slot on the first 60%% of each series")
+    p.add_argument("--step", default="auto", help="retrain step: auto (monthly for minute series, quarterly for hourly "
+                                                  "and daily), month, quarter or days like 14d")
+    p.add_argument("--window", choices=("expanding", "rolling"), default="expanding", help="training window of a fold")
+    p.add_argument("--initial", type=float, default=0.5, help="share of the store's span in the initial window (default 0.5)")
+    p.add_argument("--embargo", type=int, default=None, help="bars between a label's end and the use window "
+                                                              "(default and minimum: --horizon)")
+    p.add_argument("--fold-rows", type=int, default=24_000, help="fit rows per fold over all series (default 24000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
@@ -49,13 +59,19 @@ def run(args: argparse.Namespace) -> int:
     series = series_from_store(store, _split(args.symbols), _split(args.timeframes))
     cfg = TrainConfig(horizon=args.horizon, max_rows=args.max_rows, seed=args.seed, threads=args.threads,
                       until_ns=to_utc_ns(args.until, what="--until") if args.until else None,
-                      model_scale=args.model_scale)
+                      model_scale=args.model_scale, walk_forward=args.schedule == "walk-forward", step=args.step,
+                      window=args.window, initial_fraction=args.initial, embargo=args.embargo, fold_rows=args.fold_rows)
+    cfg.embargo_rows  # an embargo below the horizon is refused before any work
     try:
         fingerprint = store.fingerprint([s.bars.symbol for s in series])
     except Exception:  # the fingerprint is provenance, not a reason to stop training
         fingerprint = ""
     written = train_models(series, args.out, cfg, slots=_split(args.slots), progress=say, store_fingerprint=fingerprint)
     usable = sum(1 for e in written.values() if e["usable"])
+    if cfg.walk_forward:
+        print(f"trained {len(written)} slot(s) walk-forward into {args.out} in {time.perf_counter() - t0:.1f}s; "
+              f"latest fold significant for {usable} (every fold: `nexus models report --models {args.out}`)")
+        return 0
     print(f"trained {len(written)} model(s) into {args.out} in {time.perf_counter() - t0:.1f}s; "
           f"{usable} beat their baseline (see `nexus models report --models {args.out}`)")
     return 0

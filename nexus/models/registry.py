@@ -171,6 +171,34 @@ class Registry:
         write_atomic(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
         return full
 
+    def save_fold(self, slot: str, k: int, blob: bytes | None, fmt: str | None, entry: dict) -> dict:
+        """Write fold ``k`` of a walk-forward slot (file ``{slot}.f{k:03d}.ext`` unless ``blob`` is None: not trained)."""
+        get_slot(slot)
+        full = dict(entry, slot=slot, fold=int(k), file=None, format=fmt, sha256=None, bytes=0)
+        if blob is not None:
+            if fmt not in FORMATS:
+                raise ModelError(f"unknown model format {fmt!r}; use one of {sorted(FORMATS)}")
+            fname = f"{slot}.f{int(k):03d}{FORMATS[fmt]}"
+            self.root.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.root / fname, blob)
+            full.update(file=fname, sha256=sha256_bytes(blob), bytes=len(blob))
+        manifest = self.manifest
+        folds = [f for f in manifest.setdefault("folds", {}).get(slot, []) if int(f["fold"]) != int(k)]
+        manifest["folds"][slot] = sorted(folds + [full], key=lambda f: int(f["fold"]))
+        self.root.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+        return full
+
+    def folds(self, slot: str) -> list[dict]:
+        """The walk-forward folds of ``slot`` in order ([] for a single-window registry)."""
+        return list((self.manifest.get("folds") or {}).get(slot, []))
+
+    def load_fold(self, slot: str, fold: dict, *, threads: int | None = None) -> LoadedModel:
+        """The verified model of one fold entry (see :meth:`folds`)."""
+        if not fold.get("file"):
+            raise ModelError(f"{slot} fold {fold.get('fold')}: no model file (not trained: {fold.get('reason', '?')})")
+        return self._load_entry(slot, fold, threads)
+
     def update(self, **top: Any) -> None:
         """Set top-level manifest fields (training run info)."""
         manifest = self.manifest
@@ -180,7 +208,9 @@ class Registry:
 
     def load(self, slot: str, *, threads: int | None = None) -> LoadedModel:
         """The verified model of ``slot``; ModelError on a missing file, hash mismatch or bad entry."""
-        entry = self.entry(slot)
+        return self._load_entry(slot, self.entry(slot), threads)
+
+    def _load_entry(self, slot: str, entry: dict, threads: int | None) -> LoadedModel:
         path = self.root / entry["file"]
         try:
             blob = path.read_bytes()
@@ -241,12 +271,39 @@ class Registry:
             except ModelError as exc:
                 rec.update(ok=False, problem=str(exc))
             records.append(rec)
+        for slot, folds in sorted((manifest.get("folds") or {}).items()):
+            for f in folds:
+                if not f.get("file"):
+                    continue
+                try:
+                    self.load_fold(slot, f)
+                except ModelError as exc:
+                    records.append({"slot": slot, "fold": f.get("fold"), "ok": False, "problem": str(exc)})
         listed = {str(e.get("file")) for e in models.values()}
+        listed |= {str(f.get("file")) for folds in (manifest.get("folds") or {}).values() for f in folds}
         for f in sorted(self.root.iterdir()):
             if f.is_file() and not f.name.startswith(".") and f.suffix in FORMATS.values() and f.name not in listed:
                 records.append({"slot": None, "ok": False,
                                 "problem": f"{f}: model file not listed in {MANIFEST} (left by another run); retrain or remove it"})
         return records
+
+
+def fold_rows(manifest: dict) -> list[dict[str, Any]]:
+    """The result.json ``folds`` list: one row per slot, series and fold (ISO UTC times)."""
+    out = []
+    for slot, folds in sorted((manifest.get("folds") or {}).items()):
+        for f in folds:
+            for key, s in sorted((f.get("series") or {}).items()):
+                out.append({
+                    "slot": slot, "series": key, "fold": int(f["fold"]),
+                    "train_start": _iso(s["train_start_ns"]), "train_end": _iso(s["train_end_ns"]),
+                    "use_start": _iso(s["use_start_ns"]), "use_end": _iso(s["use_end_ns"]),
+                    "embargo_ns": int(s["embargo_ns"]),
+                    "score": f.get("score"), "baseline": f.get("baseline"),
+                    "margin_lo": f.get("margin_lo"), "margin_hi": f.get("margin_hi"),
+                    "used": bool(s["used"]), "reason": s["reason"],
+                })
+    return out
 
 
 def _check_shapes(slot: str, entry: dict, runner: Any, path: Path, root: Path) -> None:
@@ -276,4 +333,4 @@ def _check_shapes(slot: str, entry: dict, runner: Any, path: Path, root: Path) -
                          f"lists {want} ({', '.join(entry.get('outputs', []))}); {fix}")
 
 
-__all__ = ["Registry", "LoadedModel", "sha256_bytes", "MANIFEST"]
+__all__ = ["Registry", "LoadedModel", "sha256_bytes", "MANIFEST", "fold_rows"]

@@ -50,10 +50,36 @@ def format_report(reg: Registry) -> str:
     cols = ["slot", "layer", "format", "metric", "model", "baseline", "verdict", "usable", "n_validation", "train_end", "file_hash"]
     body = df[cols].to_string(index=False, float_format=lambda x: f"{x:.4g}")
     notes = ["", "baselines:"] + [f"  {r.slot}: {r.baseline_is}" for r in df.itertuples()]
+    folds = fold_table(reg)
+    if folds is not None:
+        notes += ["", f"walk-forward folds ({man.get('step', '?')} step, {man.get('window', '?')} window, embargo "
+                      f"{man.get('embargo_bars', '?')} bars; a fold's model runs only when its margin interval "
+                      f"({float(man.get('confidence', 0.95)):.0%} block bootstrap of validation rows) lies above zero):",
+                  folds.to_string(index=False, float_format=lambda x: f"{x:.4g}")]
     falls = [r.slot for r in df.itertuples() if not r.usable]
     if falls:
         notes += ["", "not usable (the pipeline falls back to the rule version with a warning): " + ", ".join(falls)]
     return "\n".join(head + [body] + notes)
 
 
-__all__ = ["report_frame", "format_report"]
+def fold_table(reg: Registry) -> pd.DataFrame | None:
+    """One row per slot and fold: boundary, series using it, score, baseline, margin [lo, hi], decision."""
+    man = reg.manifest
+    if not man.get("folds"):
+        return None
+    rows = []
+    for slot in [s for s in SLOT_NAMES if s in man["folds"]]:
+        for f in man["folds"][slot]:
+            lo, hi = f.get("margin_lo"), f.get("margin_hi")
+            series = f.get("series") or {}
+            rows.append({
+                "slot": slot, "fold": f.get("fold"), "use from": str(f.get("boundary", ""))[:10],
+                "series": ",".join(sorted(k for k, v in series.items() if v.get("used"))) or "-",
+                "score": f.get("score"), "baseline": f.get("baseline"), "margin": f.get("margin"),
+                "margin [lo, hi]": "-" if lo is None else f"[{lo:.3g}, {hi:.3g}]",
+                "decision": "model" if f.get("used") else "rule", "reason": f.get("reason", ""),
+            })
+    return pd.DataFrame(rows)
+
+
+__all__ = ["report_frame", "format_report", "fold_table"]

@@ -170,6 +170,16 @@ def _carry_over(old: Registry, new: Registry, retrained: set[str]) -> dict[str, 
             continue
         keep = {k: v for k, v in entry.items() if k not in ("slot", "file", "format", "sha256", "bytes")}
         new.save(slot, blob, entry["format"], keep)
+        for f in old.folds(slot):  # a walk-forward slot keeps every fold with it
+            fblob = (Path(old.root) / f["file"]).read_bytes() if f.get("file") else None
+            if fblob is not None and sha256_bytes(fblob) != f.get("sha256"):
+                warnings.warn(f"{slot} fold {f['fold']}: file does not match its sha256; carried without its model",
+                              stacklevel=3)
+                fblob = None
+            fkeep = {k: v for k, v in f.items() if k not in ("slot", "fold", "file", "format", "sha256", "bytes")}
+            if fblob is None:
+                fkeep.update(used=False, usable=False, reason="rule: model file damaged")
+            new.save_fold(slot, int(f["fold"]), fblob, f.get("format") if fblob is not None else None, fkeep)
         carried[slot] = entry.get("run_id")
     return carried
 
@@ -184,9 +194,28 @@ def train_models(series: list[SeriesInput], out: str = "data/models", cfg: Train
         get_slot(s)
     say = progress or (lambda msg: None)
     t0 = time.perf_counter()
+    run_id = uuid.uuid4().hex
+    if cfg.walk_forward:
+        from nexus.models.train_folds import train_walk_forward
+
+        with staged_dir(out) as staging:
+            reg = Registry(staging, threads=1)
+            carried = _carry_over(Registry(out), reg, set(names))
+            written = train_walk_forward(series, reg, cfg, names, TRAINERS, _entry, run_id, mq_fn=mq_fn, sig_fn=sig_fn,
+                                         corrupt_fn=corrupt_eval, say=say)
+            for slot, entry in written.items():
+                say(f"{slot}: latest fold {entry['verdict']}")
+            reg.update(
+                run_id=run_id, carried_over=carried, schedule="walk_forward", step=cfg.step, window=cfg.window,
+                embargo_bars=cfg.embargo_rows, initial_fraction=cfg.initial_fraction, confidence=cfg.confidence,
+                trained_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), series=sorted(s.key for s in series),
+                store_fingerprint=store_fingerprint, horizon_bars=cfg.horizon, max_rows=cfg.fold_rows,
+                regime_labels="synthetic" if all(s.regimes is not None for s in series) else "mqscore_rules",
+                seconds=round(time.perf_counter() - t0, 1),
+            )
+        return written
     ts = collect(series, cfg, mq_fn=mq_fn, sig_fn=sig_fn, corrupt_fn=corrupt_eval, progress=say)
     say(f"features and labels: {time.perf_counter() - t0:.1f}s, {ts.X_fit.shape[0]:,} fit rows, {ts.X_val.shape[0]:,} validation rows")
-    run_id = uuid.uuid4().hex
     written: dict[str, dict] = {}
     with staged_dir(out) as staging:
         reg = Registry(staging, threads=1)

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from nexus.data.bars import Bars
-from nexus.errors import ModelError
+from nexus.errors import ConfigError, ModelError
 from nexus.models import labels as lab
 from nexus.models.features import FeatureMatrix, build_features
 from nexus.models.splits import PurgedWalkForward, train_cutoff
@@ -39,7 +39,7 @@ class SeriesInput:
 @dataclass
 class TrainConfig:
     horizon: int = 30  # bars a label looks ahead
-    embargo: int = 10  # extra rows dropped between the fit and validation folds
+    embargo: int | None = None  # rows dropped after the purge (the label horizon) before validation / use; None: the horizon
     train_fraction: float = 0.6
     until_ns: int | None = None
     val_fraction: float = 0.25
@@ -47,6 +47,23 @@ class TrainConfig:
     seed: int = 0
     threads: int = 2
     model_scale: float = 1.0  # multiplies tree counts and boosting rounds (tests use small models)
+    walk_forward: bool = True  # False: one model per slot on the first train_fraction of each series
+    initial_fraction: float = 0.5  # walk-forward: share of the store's span before the first boundary
+    step: str = "auto"  # auto (monthly minute series, quarterly hourly/daily), month, quarter or "<n>d"
+    window: str = "expanding"  # or "rolling" (the initial window's length)
+    pool_rows: int = 150_000  # rows per series whose features are computed once and sliced per fold
+    fold_rows: int = 24_000  # fit rows per fold over all series (validation: a third of it)
+    n_boot: int = 300  # block-bootstrap resamples of a fold's validation margin
+    confidence: float = 0.95  # a fold's model is used when its margin's interval at this level lies above zero
+
+    @property
+    def embargo_rows(self) -> int:
+        """The embargo in rows: at least the label horizon (ConfigError below it)."""
+        emb = self.horizon if self.embargo is None else int(self.embargo)
+        if emb < self.horizon:
+            raise ConfigError(f"embargo {emb} rows is shorter than the label horizon {self.horizon}; "
+                              "give an embargo of at least the horizon")
+        return emb
 
     def n(self, base: int) -> int:
         """``base`` trees or rounds scaled by ``model_scale`` (at least 5)."""
@@ -196,7 +213,7 @@ def collect(series: list[SeriesInput], cfg: TrainConfig, *, mq_fn: Callable = de
             continue
         rows = np.arange(first, last + 1)
         test = max(10, int(rows.size * cfg.val_fraction))
-        wf = PurgedWalkForward(n_splits=1, test_size=test, purge=h, embargo=cfg.embargo, min_train=10)
+        wf = PurgedWalkForward(n_splits=1, test_size=test, purge=h, embargo=cfg.embargo_rows, min_train=10)
         tr, te = next(wf.split(rows))
         fit_rows = _sample(rows[tr], per_fit, rng)
         val_rows = _sample(rows[te], per_val, rng)

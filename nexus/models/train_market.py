@@ -8,7 +8,8 @@ from nexus.errors import ModelError
 from nexus.models.export import export_sklearn, export_xgboost
 from nexus.models.slots import SLOTS, SYNTH_REGIMES
 from nexus.models.train_common import (
-    SlotResult, balanced_accuracy, columns, finite_rows, need_rows, xgb_fit, xgb_predict,
+    SlotResult, auc_margin, balanced_accuracy, balanced_margin, columns, finite_rows, need_rows, rmse_margin, xgb_fit,
+    xgb_predict,
 )
 from nexus.models.train_data import EPS_VOL, TrainConfig, TrainingSet
 
@@ -50,7 +51,7 @@ def train_anomaly(slot: str, ts: TrainingSet, cfg: TrainConfig) -> SlotResult:
         postprocess={"kind": "isolation", "params": {"offset": float(model.offset_)}}, params=params,
         extra={"n_faults": int(y.sum()), "share_above_0.8_on_clean_validation": float(np.mean(clean_scores > 0.8)),
                "median_score_clean": float(np.median(clean_scores))},
-        native=model, X_check=Xv[:2000],
+        native=model, X_check=Xv[:2000], **auc_margin(y, s, b),
     )
 
 
@@ -82,7 +83,7 @@ def train_volatility(ts: TrainingSet, cfg: TrainConfig) -> SlotResult:
                 "target": f"log(std of the next {cfg.horizon} log returns / rv_60); output = exp(raw) * rv_60"},
         extra={"mae_log_vol": float(np.mean(np.abs(pred - yv[okv]))),
                "baseline_mae_log_vol": float(np.mean(np.abs(bv[okv] - yv[okv])))},
-        native=booster, X_check=Xv[okv][:2000],
+        native=booster, X_check=Xv[okv][:2000], **rmse_margin((bv[okv] - yv[okv]) ** 2, (pred - yv[okv]) ** 2),
     )
 
 
@@ -115,13 +116,15 @@ def train_regime(ts: TrainingSet, cfg: TrainConfig) -> SlotResult:
     model_ba = balanced_accuracy(yv[okv], proba.argmax(axis=1))
     if ts.regime_source == "synthetic":
         mapping = rule_mapping(rf[ok].astype(int), yf[ok], k)
-        base_ba = balanced_accuracy(yv[okv], mapping[rv[okv].astype(int)])
+        base_pred = mapping[rv[okv].astype(int)]
+        base_ba = balanced_accuracy(yv[okv], base_pred)
         baseline = "MQScore rule regimes mapped to the true regimes by majority on the fit rows"
         outputs = SYNTH_REGIMES
     else:
         mapping = np.arange(6)
         majority = np.bincount(yf[ok].astype(int), minlength=k).argmax()
-        base_ba = balanced_accuracy(yv[okv], np.full(int(okv.sum()), majority))
+        base_pred = np.full(int(okv.sum()), majority)
+        base_ba = balanced_accuracy(yv[okv], base_pred)
         baseline = "majority class (the labels are the rules themselves on real data)"
         outputs = RULE_REGIMES
     return SlotResult(
@@ -130,5 +133,5 @@ def train_regime(ts: TrainingSet, cfg: TrainConfig) -> SlotResult:
         params={**params, "rounds": rounds, "labels": ts.regime_source},
         extra={"baseline_detail": baseline, "rule_to_label": mapping.tolist(),
                "accuracy": float(np.mean(proba.argmax(axis=1) == yv[okv]))},
-        native=booster, X_check=Xv[okv][:2000],
+        native=booster, X_check=Xv[okv][:2000], **balanced_margin(yv[okv], proba.argmax(axis=1), base_pred),
     )

@@ -6,7 +6,7 @@ import numpy as np
 
 from nexus.models.export import export_sklearn
 from nexus.models.slots import RISK_CLASSES, SLOTS
-from nexus.models.train_common import SlotResult, slot_rows
+from nexus.models.train_common import SlotResult, mean_margin, slot_rows
 from nexus.models.train_data import TrainConfig, TrainingSet
 from nexus.models.train_signal import train_direction
 
@@ -34,5 +34,5 @@ def train_risk_multiplier(ts: TrainingSet, cfg: TrainConfig) -> SlotResult:
         "risk_multiplier", "onnx", blob, names, spec.outputs, spec.metric, mse, base, False,
         int(ok.sum()), int(okv.sum()), raw_output=raw, postprocess={"kind": "clip01"},
         params={k: v for k, v in params.items() if k != "n_jobs"}, extra={"train_mean": float(yf[ok].mean())},
-        native=model, X_check=Xv[okv][:2000],
+        native=model, X_check=Xv[okv][:2000], **mean_margin((yf[ok].mean() - yv[okv]) ** 2, (pred - yv[okv]) ** 2),
     )

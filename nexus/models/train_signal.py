@@ -8,7 +8,7 @@ from nexus.errors import ModelError
 from nexus.models.export import export_sklearn, export_xgboost
 from nexus.models.slots import DIRECTION_CLASSES, SLOTS
 from nexus.models.train_common import (
-    SlotResult, balanced_accuracy, log_loss, prior_probs, slot_rows, xgb_fit, xgb_predict,
+    SlotResult, balanced_accuracy, log_loss, mean_margin, prior_probs, row_log_loss, slot_rows, xgb_fit, xgb_predict,
 )
 from nexus.models.train_data import TrainConfig, TrainingSet
 
@@ -47,6 +47,7 @@ def train_meta(ts: TrainingSet, cfg: TrainConfig) -> SlotResult:
         params={**params, "rounds": rounds, "target": f"sum of signal * next-bar log return over {cfg.horizon} bars / (rv_60 sqrt(H))"},
         extra={"mean_rank_ic": _spearman_cols(pred, yv[okv]), "raw_output": "predicted scaled forward P&L per strategy"},
         native=booster, X_check=Xv[okv][:2000],
+        **mean_margin(((mean[None, :] - yv[okv]) ** 2).mean(axis=1), ((pred - yv[okv]) ** 2).mean(axis=1)),
     )
 
 
@@ -71,7 +72,7 @@ def train_governor(ts: TrainingSet, cfg: TrainConfig) -> SlotResult:
         "governor", "onnx", blob, names, spec.outputs, spec.metric, brier, base, False,
         int(ok.sum()), int(okv.sum()), raw_output=raw, postprocess={"kind": "column", "params": {"column": 1}},
         params={**params, "scaler": "standard"}, extra={"base_rate": rate},
-        native=model, X_check=Xv[okv][:2000],
+        native=model, X_check=Xv[okv][:2000], **mean_margin((rate - yv[okv]) ** 2, (p - yv[okv]) ** 2),
     )
 
 
@@ -96,6 +97,7 @@ def train_direction(slot: str, label: str, classes: tuple[str, ...], post: dict,
                "baseline_balanced_accuracy": balanced_accuracy(yv[okv], np.full(int(okv.sum()), majority)),
                "class_prior": prior.tolist()},
         native=booster, X_check=Xv[okv][:2000],
+        **mean_margin(row_log_loss(yv[okv], np.tile(prior, (int(okv.sum()), 1))), row_log_loss(yv[okv], proba)),
     )
 
 

@@ -56,6 +56,7 @@ class BookRun:
     baselines: dict[str, Any] = field(default_factory=dict)
     instruments: list[Any] = field(default_factory=list)
     oos_start_ns: int | None = None  # where the models take over on every series (None: rules only)
+    variants: dict[str, Any] = field(default_factory=dict)  # name -> (runs, clock, targets, portfolio) on the same bars
     benchmark: Any = None  # equal-weight buy and hold on the same clock and costs: the relative statistics' benchmark
 
 

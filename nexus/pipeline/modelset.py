@@ -34,6 +34,8 @@ class ModelSet:
                  required: bool = False, allow_fallback: bool = False) -> None:
         self.root = Path(root) if root else None
         self.models: dict[str, Any] = {}
+        self.folds: dict[str, list[tuple[dict, Any]]] = {}  # walk-forward slot -> [(fold entry, model or None)]
+        self.schedule: dict[str, list[int]] = {}  # series -> first use_start of any fold (the OOS window start)
         self.status: dict[str, str] = {}
         self.hashes: dict[str, str] = {}
         self.timings = timings
@@ -61,6 +63,9 @@ class ModelSet:
             if not reg.has(slot):
                 self.status[slot] = "not trained: rule fallback"
                 continue
+            if reg.folds(slot):
+                self._load_folds(reg, slot, required, allow_fallback)
+                continue
             entry = reg.entry(slot)
             if not entry.get("usable", False):
                 self.status[slot] = "trained but did not beat its baseline: rule fallback"
@@ -75,6 +80,60 @@ class ModelSet:
                 continue
             self.hashes[slot] = str(entry.get("sha256", ""))
             self.status[slot] = "model"
+
+    def _load_folds(self, reg: Any, slot: str, required: bool, allow_fallback: bool) -> None:
+        """Load every fold whose margin was significant; the others stay rule fallbacks over their use windows."""
+        loaded: list[tuple[dict, Any]] = []
+        for f in reg.folds(slot):
+            for key, s in (f.get("series") or {}).items():
+                self.schedule.setdefault(key, []).append(int(s["use_start_ns"]))
+            model = None
+            if f.get("used") and f.get("file"):
+                try:
+                    model = reg.load_fold(slot, f, threads=reg.threads)
+                except ModelError as exc:
+                    if required and not allow_fallback:
+                        raise ModelError(f"{exc} [slot {slot!r} fold {f.get('fold')}; pass --allow-fallback to run its "
+                                         "rule instead]") from None
+                    print(f"[nexus] {slot} fold {f.get('fold')}: model refused, rule fallback: {exc}", file=sys.stderr,
+                          flush=True)
+                else:
+                    self.hashes[f"{slot}.f{int(f['fold']):03d}"] = str(f.get("sha256", ""))
+            loaded.append((f, model))
+        used = [m for _, m in loaded if m is not None]
+        self.folds[slot] = loaded
+        if used:
+            self.models[slot] = used[-1]  # outputs and feature names; rows go to the fold that holds them
+            self.status[slot] = "model"
+        else:
+            self.status[slot] = f"walk-forward: no fold's margin significant in {len(loaded)} folds: rule fallback"
+
+    def fold_summary(self) -> dict[str, str]:
+        """Per walk-forward slot: folds whose model runs, of all folds."""
+        return {slot: f"{sum(m is not None for _, m in v)} of {len(v)} folds" for slot, v in self.folds.items()}
+
+    def without(self, slot: str) -> "ModelSet":
+        """A copy with ``slot`` on its rule (for ablations); the other slots share the loaded models."""
+        import copy
+
+        other = copy.copy(self)
+        other.models = {k: v for k, v in self.models.items() if k != slot}
+        other.folds = {k: v for k, v in self.folds.items() if k != slot}
+        other.status = dict(self.status, **{slot: "ablated: rule fallback"})
+        return other
+
+    def fold_rows(self) -> list[dict]:
+        """The registry's folds as result.json rows (empty without a walk-forward registry)."""
+        if not self.folds or self.root is None:
+            return []
+        from nexus.models.registry import Registry, fold_rows
+
+        return fold_rows(Registry(self.root).manifest)
+
+    def oos_start(self, series: list[str]) -> int | None:
+        """Start of the book's out-of-sample window: the earliest use window of any fold of its series."""
+        starts = [min(self.schedule[k]) for k in series if self.schedule.get(k)]
+        return min(starts) if starts else None
 
     def bind(self, bars: Any, mq: Any, sig: Any) -> "BoundModels":
         return BoundModels(self, bars, mq, sig)
@@ -94,6 +153,9 @@ class BoundModels:
 
     def _first_scored_row(self) -> int:
         """First bar any model may score: the earliest end of a training window, per series."""
+        starts = [s for slot in self.set.models for s, _, _ in self._fold_windows(slot)]
+        if starts:
+            return int(np.searchsorted(self.bars.ts, min(starts), side="left"))
         ends = [self._train_end(m) for m in self.set.models.values()]
         return int(np.searchsorted(self.bars.ts, min(ends), side="right")) if ends else len(self.bars)
 
@@ -112,10 +174,25 @@ class BoundModels:
             return int(windows[self.series]["end_ns"])
         return int(model.train_window[1])
 
+    def _fold_windows(self, slot: str) -> list[tuple[int, int, Any]]:
+        """(use_start, use_end, model) of this series' folds whose model runs (walk-forward slots only)."""
+        out = []
+        for f, m in self.set.folds.get(slot, []):
+            s = (f.get("series") or {}).get(self.series)
+            if m is not None and s is not None and s.get("used"):
+                # the embargo holds by construction; a window that would break it is refused, never scored
+                if int(s["train_end_ns"]) + int(s.get("embargo_ns", 0)) > int(s["use_start_ns"]):
+                    raise ModelError(f"{slot} fold {f.get('fold')}: trained up to {s['train_end_ns']} which reaches "
+                                     f"into its use window for {self.series}; retrain with `nexus train`")
+                out.append((int(s["use_start_ns"]), int(s["use_end_ns"]), m))
+        return out
+
     def predict(self, slot: str, rows: np.ndarray) -> np.ndarray | None:
         model = self.set.models.get(slot)
         if model is None:
             return None
+        if slot in self.set.folds:
+            return self._predict_folds(slot, model, rows)
         t0 = time.perf_counter()
         out = np.full((len(rows), len(model.outputs)), np.nan, dtype=np.float32)
         ok = self.bars.ts[rows] > self._train_end(model)
@@ -129,6 +206,29 @@ class BoundModels:
             X = fm.values[np.ix_(use, [index[f] for f in model.feature_names])]
             out[ok] = model.predict(np.ascontiguousarray(X, dtype=np.float32))
         self.rows_scored[slot] = self.rows_scored.get(slot, 0) + int(ok.sum())
+        if self.set.timings is not None:
+            self.set.timings.add("inference", time.perf_counter() - t0)
+        return out
+
+    def _predict_folds(self, slot: str, model: Any, rows: np.ndarray) -> np.ndarray:
+        """Each row scored by the fold whose use window holds it; rows of no used fold stay NaN (the rule runs)."""
+        t0 = time.perf_counter()
+        out = np.full((len(rows), len(model.outputs)), np.nan, dtype=np.float32)
+        ts = self.bars.ts[rows]
+        scored = 0
+        for start, end, m in self._fold_windows(slot):
+            ok = (ts >= start) & (ts < end)
+            if not ok.any():
+                continue
+            fm = self._features()
+            index = {name: i for i, name in enumerate(fm.names)}
+            missing = [f for f in m.feature_names if f not in index]
+            if missing:
+                raise ModelError(f"model {slot!r} reads features {missing[:4]} that build_features did not make; retrain with `nexus train`")
+            X = fm.values[np.ix_(rows[ok], [index[f] for f in m.feature_names])]
+            out[ok] = m.predict(np.ascontiguousarray(X, dtype=np.float32))
+            scored += int(ok.sum())
+        self.rows_scored[slot] = self.rows_scored.get(slot, 0) + scored
         if self.set.timings is not None:
             self.set.timings.add("inference", time.perf_counter() - t0)
         return out

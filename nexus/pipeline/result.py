@@ -51,6 +51,7 @@ class BookResult:
     equity_estimate_final: float
     fill_sensitivity: pd.DataFrame | None = None  # the same decisions under aggressive / realistic / conservative fills
     segments: pd.DataFrame | None = None  # before / after the models' training end (None: rules only)
+    oos: dict[str, Any] | None = None  # the out-of-sample window: variants side by side (see nexus.pipeline.oos)
     ts: np.ndarray = field(default=None, repr=False)  # the book's clock (bar open times, ns UTC)
     targets: np.ndarray = field(default=None, repr=False)  # [n, k] target weights sent to the simulator, NaN = none
     portfolio: Any = field(default=None, repr=False)
@@ -64,6 +65,7 @@ class BacktestResult:
     timings: dict[str, float]
     models: dict[str, str]
     layer_notes: dict[str, str]
+    folds: list[dict[str, Any]] = field(default_factory=list)  # walk-forward folds: slot, series, windows, margin, used
 
     # ---------------------------------------------------------------- access
     @property

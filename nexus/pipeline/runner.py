@@ -56,7 +56,7 @@ def resolve_config(config: Any = None, overrides: Mapping[str, Any] | list[str] 
 def backtest(config: Any = None, *, overrides: Mapping[str, Any] | list[str] | None = None, store: Any = None,
              echo: bool | None = None, functions: Mapping[str, Any] | None = None,
              models_required: bool = False, allow_fallback: bool = False,
-             cache: StageCache | None = None) -> BacktestResult:
+             cache: StageCache | None = None, ablate: bool = False) -> BacktestResult:
     """Run the eight-layer pipeline over every book of ``config`` (a BacktestConfig, TOML path or dict).
 
     ``functions`` replaces layers by name (``{"risk": fn}``, ``fn(ctx) -> LayerOutput``).
@@ -66,6 +66,10 @@ def backtest(config: Any = None, *, overrides: Mapping[str, Any] | list[str] | N
     Without it a missing registry means rule fallbacks, as documented. ``cache``
     (a :class:`nexus.pipeline.cache.StageCache`) shares stages with earlier runs whose configs agree on
     every key the stage reads (what a pipeline sweep passes); without it every stage is computed.
+    With a walk-forward registry every book also runs with every slot on its
+    rule over the same bars (the ``rules`` variant of its out-of-sample
+    window); ``ablate=True`` adds one run per slot in use with that slot alone
+    on its rule.
     """
     cfg = resolve_config(config, overrides)
     if functions:
@@ -90,8 +94,13 @@ def backtest(config: Any = None, *, overrides: Mapping[str, Any] | list[str] | N
     books: dict[str, BookResult] = {}
     notes: dict[str, str] = {}
     datasets: dict[str, int] = {}
+    variants: dict[str, Any] = {}
+    if models.folds and models.models:
+        variants["rules"] = ModelSet(None, use_models=False)
+        if ablate:
+            variants.update({f"without {slot}": models.without(slot) for slot in models.models})
     for book in cfg.books:
-        run = _run_book(book, cfg, bar_store, models, timings, cache)
+        run = _run_book(book, cfg, bar_store, models, timings, cache, variants)
         if run is None:
             notes[f"book {book.name}"] = "skipped: no bars of its clock series in the period"
             continue
@@ -116,7 +125,7 @@ def backtest(config: Any = None, *, overrides: Mapping[str, Any] | list[str] | N
     timings.say(f"pipeline done: {total:,} bars in {timings.total:.1f} s  ("
                 + "  ".join(f"{k} {v:.1f}" for k, v in timings.table()) + ")")
     return BacktestResult(books=books, config=cfg, manifest=manifest, timings=dict(timings.seconds),
-                          models=dict(models.status), layer_notes=notes)
+                          models=dict(models.status), layer_notes=notes, folds=models.fold_rows())
 
 
 def _check_store(store: Any, cfg: BacktestConfig) -> None:
@@ -148,7 +157,7 @@ def _clock(runs: list, insts: list, store: Any, clock: str) -> Any:
 
 
 def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timings: Timings,
-              cache: StageCache) -> BookRun | None:
+              cache: StageCache, variants: dict[str, Any] | None = None) -> BookRun | None:
     runs = []
     insts = []
     start = cfg.run.start or None
@@ -169,10 +178,12 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
         insts.append(inst)
         before = dict(timings.seconds)
         symbol_key = config_key(resolved, STAGE_KEYS["signals"] + STAGE_KEYS["symbol"], series_key, _functions_key(cfg))
+        symbol_key = f"{symbol_key}|variants={','.join(variants or {})}"  # a cached run holds the variants it was run with
         symbol_keys.append(symbol_key)
         series_keys.append(series_key)
         runs.append(cache.get("symbol", symbol_key, lambda: run_symbol(bars, cfg, models, timings, calendar=inst.calendar,
-                                                                        cache=cache, series_key=series_key)))
+                                                                        cache=cache, series_key=series_key,
+                                                                        variants=variants)))
         r = runs[-1]
         split = {k: timings.seconds.get(k, 0.0) - before.get(k, 0.0) for k in ("mqscore", "signals", "inference", "layers")}
         split["layers"] -= split["inference"]  # inference runs inside the layers
@@ -211,8 +222,16 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
                 f"simulation {t1 - t0:5.2f} s  fill models {t2 - t1:5.2f} s  baselines {time.perf_counter() - t2:5.2f} s")
     series = [f"{r.symbol}/{r.timeframe}" for r in runs]
     listed = {k: bases[k] for k in cfg.run.baselines}
-    return BookRun(book.name, names, series, book.capital, runs, ck, targets, pf, sim, sensitivity, listed, insts,
-                   oos_start_ns(models.models, series), benchmark=bases["buy_and_hold"])
+    oos = models.oos_start(series) if models.folds else oos_start_ns(models.models, series)
+    alt = {}
+    for vname in variants or {}:
+        with timings.stage("variants"):
+            vruns = [r.variants[vname] for r in runs]
+            vck = _clock(vruns, insts, store, book.clock)
+            vsim = execute(vck, cfg, book.capital, insts, book.clock)
+            alt[vname] = (vruns, vck, targets_of(vsim, vck.decision, book.capital), vsim.pf)
+    return BookRun(book.name, names, series, book.capital, runs, ck, targets, pf, sim, sensitivity, listed, insts, oos,
+                   benchmark=bases["buy_and_hold"], variants=alt)
 
 
 # ----------------------------------------------------------------- summaries
@@ -426,8 +445,23 @@ def summarize_book(run: BookRun, cfg: BacktestConfig, timings: Timings) -> BookR
         for kind, bpf in run.baselines.items():
             bases[kind] = BaselineResult(kind, _series(_value(bpf), ts, kind), _stats(bpf, year_days, bench, ts, run.capital),
                                          len(bpf.trades), _costs(bpf, run.capital), bpf)
+        oos = None
+        if run.variants and run.oos_start_ns is not None:
+            from nexus.pipeline.oos import entered_after, oos_summary
+
+            eq = {"models": equity}
+            ntr = {"models": entered_after(pf, ts, run.oos_start_ns)}
+            vruns = {"models": run.runs}
+            for vname, (vr, vck, _vt, vpf) in run.variants.items():
+                eq[vname] = _series(_value(vpf), vck.clock_ts, vname)
+                ntr[vname] = entered_after(vpf, vck.clock_ts, run.oos_start_ns)
+                vruns[vname] = vr
+            for kind, bpf in run.baselines.items():
+                eq[f"baseline {kind}"] = _series(_value(bpf), ts, kind)
+                ntr[f"baseline {kind}"] = entered_after(bpf, ts, run.oos_start_ns)
+            oos = oos_summary(eq, ntr, vruns, run.oos_start_ns, run.capital, year_days, seed=cfg.run.seed)
         return BookResult(
-            name=run.name, series=run.series, capital=run.capital, equity=equity, drawdown=drawdown,
+            name=run.name, oos=oos, series=run.series, capital=run.capital, equity=equity, drawdown=drawdown,
             segments=split_record(equity, trade_frame, run.oos_start_ns, run.capital, year_days,
                                   benchmark=_series(_value(run.benchmark), ts, "buy_and_hold")),
             daily_returns=_daily(equity, run.capital), stats=_stats(pf, year_days, bench, ts, run.capital), symbol_stats=_symbol_stats(pf, run),

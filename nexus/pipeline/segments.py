@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-SEGMENT_NAMES = ("before: every series on rule fallbacks (inside the training windows)",
+SEGMENT_NAMES = ("before: IN-SAMPLE, every series on rule fallbacks (inside the training windows)",
                  "after: models scoring out of sample (series by series from here)")
 
 

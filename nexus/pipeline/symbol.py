@@ -44,6 +44,7 @@ class SymbolRun:
     regime: np.ndarray
     baseline_signal: np.ndarray | None = None
     rows_scored: dict[str, int] = field(default_factory=dict)
+    variants: dict[str, "SymbolRun"] = field(default_factory=dict)  # same bars, other model sets (rules, ablations)
 
 
 def layer_list(cfg: Any) -> list[tuple[str, Any, Any]]:
@@ -63,9 +64,11 @@ def strategy_selection(cfg: Any) -> Any:
 
 
 def run_symbol(bars: Bars, cfg: Any, models: Any, timings: Any, *, calendar: str = "24/7",
-               want_baseline: bool = True, cache: Any = None, series_key: str = "") -> SymbolRun:
+               want_baseline: bool = True, cache: Any = None, series_key: str = "",
+               variants: dict[str, Any] | None = None) -> SymbolRun:
     """Layers 1-7 over one series. ``cache`` (a :class:`nexus.pipeline.cache.StageCache`) shares MQScore
-    and the signals with other runs of the same series (``series_key``: the series and its period)."""
+    and the signals with other runs of the same series (``series_key``: the series and its period).
+    ``variants`` ({name: ModelSet}) run the layers again with other model sets on the same MQScore and signals."""
     from nexus.data.calendar import session_mask
     from nexus.mqscore import REGIME_NAMES, mqscore
     from nexus.strategies import REGISTRY, signals
@@ -128,10 +131,25 @@ def run_symbol(bars: Bars, cfg: Any, models: Any, timings: Any, *, calendar: str
         regime_used = chain.store.full("regime", fill=-1).astype(np.int8) if chain.store.has("regime") else inputs["regime"]
         if bound is not None:
             bound.release()
+        alt = {}
+        for vname, vmodels in (variants or {}).items():  # MQScore and signals once; only the layers run again
+            vb = vmodels.bind(bars, mq, sig) if vmodels is not None else None
+            vc = run_chain({k: np.array(v, copy=True) for k, v in inputs.items()}, layer_list(cfg), models=vb, meta=meta)
+            vidx = vc.idx
+            alt[vname] = SymbolRun(
+                symbol=bars.symbol, timeframe=bars.timeframe, bars=bars, n=n, decision_idx=vidx,
+                decision_target=np.asarray(vc.store.get("target", vidx), dtype=np.float64) if len(vidx) else np.zeros(0),
+                contrib=(np.asarray(vc.store.get("contrib", vidx), dtype=np.float32) if len(vidx)
+                         else np.zeros((0, len(names)), np.float32)),
+                reason=vc.reason, passed=vc.passed, notes=vc.notes, strategy_names=names, strategy_groups=groups,
+                fired=fired, passed_filter=conf_ok.astype(np.int64), composite=mq.composite, regime=inputs["regime"],
+                baseline_signal=None, rows_scored=dict(vb.rows_scored) if vb is not None else {})
+            if vb is not None:
+                vb.release()
     return SymbolRun(
         symbol=bars.symbol, timeframe=bars.timeframe, bars=bars, n=n, decision_idx=idx, decision_target=target,
         contrib=contrib, reason=chain.reason, passed=chain.passed, notes=chain.notes, strategy_names=names,
         strategy_groups=groups, fired=fired, passed_filter=conf_ok.astype(np.int64), composite=mq.composite,
         regime=np.where(regime_used >= 0, regime_used, inputs["regime"]).astype(np.int8), baseline_signal=base,
-        rows_scored=dict(bound.rows_scored) if bound is not None else {},
+        rows_scored=dict(bound.rows_scored) if bound is not None else {}, variants=alt,
     )

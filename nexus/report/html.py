@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from nexus.report.tables import fmt
-from nexus.report.text import headline_stats
+from nexus.report.text import headline_stats, interval_rows
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1200px}
@@ -52,9 +52,25 @@ def render_html(res: Any, pngs: dict[str, bytes]) -> str:
         f"{total:,} bars &middot; data {html.escape(str(man.get('data_fingerprint', ''))[:16])} &middot; "
         f"commit {html.escape(str(man.get('git_commit') or '-')[:10])} &middot; {html.escape(str(man.get('created', '')))}</div>",
         _sources(man),
-        "<h2>Performance beside the baselines (same data, clock and costs)</h2>",
-        _table(headline_stats(res.stats)),
     ]
+    for name, b in res.books.items():
+        o = getattr(b, "oos", None)
+        if o is None:
+            continue
+        cols = [c for c in o["table"].columns if c not in ("sharpe_lo", "sharpe_hi", "sortino_lo", "sortino_hi")]
+        parts.append(f"<h2>Out of sample {html.escape(name)}: {o['start']:%Y-%m-%d} .. {o['end']:%Y-%m-%d} "
+                     "(models, rules only and baselines on the same bars; 95 % bootstrap intervals)</h2>")
+        parts.append(_table(o["table"][cols]))
+        if o.get("note"):
+            parts.append(f"<p><b>Note:</b> {html.escape(o['note'])}</p>" + _table(o["funnels"]))
+        if o.get("ablation") is not None:
+            parts.append(f"<h3>Ablation {html.escape(name)}</h3>"
+                         + _table(o["ablation"][[c for c in o["ablation"].columns if c not in ("diff_lo", "diff_hi")]]))
+    stats = headline_stats(res.stats)
+    stats = pd.concat([stats, interval_rows(res, stats.columns)])
+    oos = any(getattr(b, "oos", None) is not None for b in res.books.values())
+    parts += ["<h2>" + ("Whole span, including the IN-SAMPLE span before the out-of-sample window" if oos else
+                        "Performance beside the baselines (same data, clock and costs)") + "</h2>", _table(stats)]
     order = ["equity_drawdown", "monthly_returns", "rolling_sharpe", "funnel", "mqscore_regimes", "attribution"]
     titles = {"equity_drawdown": "Equity and drawdown", "monthly_returns": "Monthly returns",
               "rolling_sharpe": "Rolling Sharpe", "funnel": "Layer funnel",

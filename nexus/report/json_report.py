@@ -40,6 +40,22 @@ def _downsample(s: pd.Series, n: int) -> dict:
     return {"ts": [x.isoformat() for x in t.index], "value": _clean(t.to_numpy())}
 
 
+def _oos(o: Any) -> dict | None:
+    """The out-of-sample window: start, end and each variant's stats (``rules``, ``models``, baselines, ablations)."""
+    if o is None:
+        return None
+    table = o["table"]
+    out = {"start": o["start"].isoformat(), "end": o["end"].isoformat() if o["end"] is not pd.NaT else None,
+           "note": o.get("note", "")}
+    for name, row in table.iterrows():
+        out[name] = _clean({k: v for k, v in row.items() if "[lo, hi]" not in k})
+    if o.get("ablation") is not None:
+        out["ablations"] = {k: _clean({c: v for c, v in r.items() if "[lo, hi]" not in c})
+                            for k, r in o["ablation"].iterrows()}
+    out["funnels"] = _frame(o["funnels"])
+    return out
+
+
 def result_dict(res: Any, points: int = 1000) -> dict:
     books = {}
     for name, b in res.books.items():
@@ -55,6 +71,7 @@ def result_dict(res: Any, points: int = 1000) -> dict:
             "trades": len(b.trades),
             "segments": None if getattr(b, "segments", None) is None else _frame(b.segments),
             "fill_sensitivity": None if getattr(b, "fill_sensitivity", None) is None else _frame(b.fill_sensitivity),
+            "oos": _oos(getattr(b, "oos", None)),
             "daily_returns": {d.date().isoformat(): _clean(v) for d, v in b.daily_returns.items()},
             "equity": _downsample(b.equity, points),
             "baselines": {k: {"stats": _clean(v.stats.to_dict()), "trades": v.trades, "costs": _clean(v.costs)}
@@ -64,6 +81,7 @@ def result_dict(res: Any, points: int = 1000) -> dict:
         "books": books,
         "models": res.models,
         "layer_notes": res.layer_notes,
+        "folds": _clean(getattr(res, "folds", []) or []),
         "timings": _clean(res.timings),
         "manifest": _clean(res.manifest),
     }

@@ -46,8 +46,26 @@ def summary_text(res: Any, full: bool = False) -> str:
     out = [f"nexus backtest  profile={cfg.profile}  config={cfg.source}  bars={total:,}  "
            f"data={str(man.get('data_fingerprint', ''))[:12]}  commit={str(man.get('git_commit') or '-')[:10]}\n"]
     out.extend(source_lines(man))
+    for name, book in res.books.items():
+        o = getattr(book, "oos", None)
+        if o is None:
+            continue
+        cols = [c for c in o["table"].columns if c not in ("sharpe_lo", "sharpe_hi", "sortino_lo", "sortino_hi")]
+        title = (f"OUT OF SAMPLE {name}: {o['start']:%Y-%m-%d} .. {o['end']:%Y-%m-%d} (every decision by a model trained "
+                 "before it or by a rule; same bars, data and costs; 95 % stationary-bootstrap intervals)")
+        out.append(section(title, text_table(o["table"][cols])))
+        if o.get("note"):
+            out.append(f"NOTE: {o['note']}\n")
+            out.append(section(f"Funnels out of sample: {name} (models beside rules)", text_table(o["funnels"])))
+        if o.get("ablation") is not None:
+            ab = o["ablation"][[c for c in o["ablation"].columns if c not in ("diff_lo", "diff_hi")]]
+            out.append(section(f"Ablation {name}: Sharpe of the full run minus the run with one slot on its rule", text_table(ab)))
     stats = headline_stats(res.stats, only=not full)
-    out.append(section("Performance (books beside their baselines on the same data and costs)", text_table(stats)))
+    stats = pd.concat([stats, interval_rows(res, stats.columns)])
+    title = "Performance (books beside their baselines on the same data and costs)"
+    if any(getattr(b, "oos", None) is not None for b in res.books.values()):
+        title = "Whole span: includes the IN-SAMPLE span before the out-of-sample window (not the headline)"
+    out.append(section(title, text_table(stats)))
     for name, book in res.books.items():
         if getattr(book, "fill_sensitivity", None) is not None and len(book.fill_sensitivity):
             out.append(section(f"Fill models: {name} (the same decisions under each fill assumption)",
@@ -80,4 +98,26 @@ def summary_text(res: Any, full: bool = False) -> str:
     return "\n".join(out)
 
 
-__all__ = ["summary_text", "headline_stats", "fmt"]
+def interval_rows(res: Any, columns: Any) -> pd.DataFrame:
+    """``[lo, hi]`` rows (95 % stationary bootstrap of daily returns) for the Sharpe and Sortino of each column."""
+    from nexus.metrics.bootstrap import bootstrap_intervals
+
+    rows: dict[str, dict[str, str]] = {"Sharpe Ratio [lo, hi]": {}, "Sortino Ratio [lo, hi]": {}}
+    for name, b in res.books.items():
+        series = {name: b.equity, **{f"{name}:{k}": v.equity for k, v in b.baselines.items()}}
+        year = b.stats.get("Annualisation [days/year]", 365.0)
+        for col, eq in series.items():
+            if col not in columns or len(eq) < 2:
+                continue
+            from nexus.metrics import daily_returns
+            import numpy as np
+
+            _, r = daily_returns(eq.to_numpy(np.float64), eq.index.as_unit("ns").asi8, float(b.capital))
+            ci = bootstrap_intervals(r, float(year) if year == year else 365.0, n_boot=500, level=0.95, seed=0)
+            for key, row in (("Sharpe Ratio", "Sharpe Ratio [lo, hi]"), ("Sortino Ratio", "Sortino Ratio [lo, hi]")):
+                lo, hi = ci[key]
+                rows[row][col] = f"[{lo:.2f}, {hi:.2f}]"
+    return pd.DataFrame(rows).T.reindex(columns=columns)
+
+
+__all__ = ["summary_text", "headline_stats", "fmt", "interval_rows"]

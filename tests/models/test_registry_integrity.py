@@ -21,7 +21,7 @@ from nexus.errors import ModelError
 from nexus.models.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
-TRAIN = ["--max-rows", "3000", "--model-scale", "0.1", "--quiet"]
+TRAIN = ["--max-rows", "3000", "--fold-rows", "3000", "--step", "4d", "--model-scale", "0.1", "--quiet"]
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +44,10 @@ def _state(out: Path) -> tuple[str, dict]:
     assert all(r["ok"] for r in records), [r for r in records if not r["ok"]]
     carried = man.get("carried_over", {})
     assert all(e["run_id"] == (carried[s] if s in carried else man["run_id"]) for s, e in man["models"].items())
-    listed = {e["file"] for e in man["models"].values()} | {"manifest.json"}
+    folds = [f for v in man.get("folds", {}).values() for f in v if f.get("file")]  # walk-forward: one file per fold
+    listed = {e["file"] for e in man["models"].values()} | {f["file"] for f in folds} | {"manifest.json"}
     assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == listed
-    return man["run_id"], {e["file"]: e["sha256"] for e in man["models"].values()}
+    return man["run_id"], {e["file"]: e["sha256"] for e in list(man["models"].values()) + folds}
 
 
 @pytest.mark.slow
@@ -181,13 +182,13 @@ def test_a_damaged_previous_registry_does_not_block_retraining(tiny, tmp_path):
     with pytest.warns(UserWarning, match="router: the previous model file is missing or does not match"):
         from nexus.models.train import TrainConfig, series_from_store, train_models
 
-        train_models(series_from_store(BarStore(store_root)), str(out), TrainConfig(max_rows=3000, model_scale=0.1),
+        train_models(series_from_store(BarStore(store_root)), str(out), TrainConfig(max_rows=3000, fold_rows=3000, step="4d", model_scale=0.1),
                      slots=["volatility_forecast"])
     man = json.loads((out / "manifest.json").read_text())
     assert "router" not in man["models"] and "router" not in man["carried_over"]
     assert _state(out)[0] == man["run_id"]
     (out / "manifest.json").write_text("{broken")
     with pytest.warns(UserWarning, match="previous registry cannot be read"):
-        train_models(series_from_store(BarStore(store_root)), str(out), TrainConfig(max_rows=3000, model_scale=0.1),
+        train_models(series_from_store(BarStore(store_root)), str(out), TrainConfig(max_rows=3000, fold_rows=3000, step="4d", model_scale=0.1),
                      slots=["volatility_forecast"])
     assert list(json.loads((out / "manifest.json").read_text())["models"]) == ["volatility_forecast"]

@@ -29,7 +29,7 @@ def trained(tmp_path_factory):
         store.write(bars, source="synthetic")
         store.write_aux(sym, "1m", "regime", bars.ts, {"regime": regimes})
     out = tmp_path_factory.mktemp("models")
-    code = main(["--store", str(root), "train", "--out", str(out), "--max-rows", "12000",
+    code = main(["--store", str(root), "train", "--out", str(out), "--schedule", "single", "--max-rows", "12000",
                  "--model-scale", "0.2", "--quiet"])
     assert code == 0
     return store, out
@@ -146,7 +146,7 @@ def test_shuffling_after_the_window_changes_nothing(tmp_path):
     from nexus.models import labels as lab
 
     bars, regimes = synth.generate("SOLUSDT", "1m", n=6000, seed=5)
-    cfg = TrainConfig(max_rows=4000, model_scale=0.1, horizon=20)
+    cfg = TrainConfig(max_rows=4000, model_scale=0.1, horizon=20, walk_forward=False)
     cut = int(len(bars) * cfg.train_fraction)
     other, other_reg = _shuffle_after(bars, regimes, cut, seed=1)
     # the test can fail: labels of the last rows of the window do read the shuffled future
@@ -175,7 +175,7 @@ def test_until_sets_the_window_and_symbols_select_series(trained, tmp_path):
     assert cut_index(bars, TrainConfig()) == int(len(bars) * 0.6)
     date = str(np.datetime64(until, "ns"))
     out = tmp_path / "m"
-    assert main(["--store", str(store.root), "train", "--out", str(out), "--symbols", "ETHUSDT", "--until", date,
+    assert main(["--store", str(store.root), "train", "--out", str(out), "--schedule", "single", "--symbols", "ETHUSDT", "--until", date,
                  "--slots", "volatility_forecast", "--max-rows", "3000", "--model-scale", "0.1", "--quiet"]) == 0
     e = Registry(out).entry("volatility_forecast")
     assert e["train_windows"]["ETHUSDT/1m"]["end_ns"] == int(bars.ts[40_000 - 1])
