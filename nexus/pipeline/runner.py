@@ -371,7 +371,9 @@ def _symbol_stats(pf: Any, run: BookRun) -> pd.DataFrame:
                 "funding": float(sim.funding_paid[j]),
                 "roll": float((f["fees"] + f["slippage"])[f["reason"] == ROLL].sum()),
                 "rolls": int((f["reason"] == ROLL).sum() // 2),
-                "maker fills": int((f["order_type"] == 1).sum()),
+                # limit and stop-limit fills, less the crossed ones (one taker fill each)
+                "maker fills": int(np.isin(f["order_type"], (1, 3)).sum() - (lim["status"] == 4).sum()),
+                "stop fills": int((f["order_type"] == 2).sum()),
                 "partial fills": int((f["status"] == 1).sum()),
                 "limit orders": len(lim),
                 "limits filled": int((lim["status"] == 0).sum()),

@@ -87,3 +87,20 @@ def test_cli_config_error_is_one_line_exit_2(small_store, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and "stop_loss = 2.5 is out of range" in err and str(bad) in err
+
+
+@pytest.mark.parametrize("order_type", ["stop", "stop_limit"])
+def test_layer8_sends_stop_and_stop_limit_entries(small_store, order_type):
+    cfg = _cfg(small_store, execution__order_type=order_type, execution__limit_offset=2.0,
+               execution__stop_limit_offset=1.0, execution__limit_timeout="30m")
+    s = backtest(cfg).main.symbol_stats
+    orders = s["limit orders"].sum()
+    assert orders > 0
+    ended = s[["limits filled", "limits cancelled", "limits expired", "limits crossed"]].sum().sum()
+    assert 0 <= orders - ended <= len(s)  # at most one order per series still rests at the end
+    filled = int(s["limits filled"].sum())
+    assert filled > 0
+    if order_type == "stop":  # stop entries are taker fills
+        assert int(s["stop fills"].sum()) == filled + int(s["limits crossed"].sum()) and s["maker fills"].sum() == 0
+    else:
+        assert int(s["maker fills"].sum()) == filled and s["stop fills"].sum() == 0
