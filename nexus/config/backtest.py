@@ -57,6 +57,9 @@ BACKTEST = Schema(
             Key("symbols", "list[str]", list(DEFAULT_MAIN), 'series "SYMBOL/timeframe", none finer than the clock'),
             Key("clock", "str", "1m", "decision clock of the book"),
             CAPITAL,
+            Key("instruments", "any", {}, "this book's costs over nexus/data/instruments.toml, a table per "
+                "instrument of the book: [books.instruments.NQ] commission_per_contract = 0.5 (keys: maker_fee, "
+                "taker_fee, commission_per_contract, exchange_fee_per_contract; needs costs.instrument_fees = true)"),
         ), help="books trade from their own capital", many=True, rows=(
             {"name": "main", "symbols": list(DEFAULT_MAIN), "clock": "1m", "capital": 10_000_000.0},
             {"name": "NQ-1h", "symbols": ["NQ/1h"], "clock": "1h", "capital": 10_000_000.0},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -104,3 +106,22 @@ def test_layer8_sends_stop_and_stop_limit_entries(small_store, order_type):
         assert int(s["stop fills"].sum()) == filled + int(s["limits crossed"].sum()) and s["maker fills"].sum() == 0
     else:
         assert int(s["maker fills"].sum()) == filled and s["stop fills"].sum() == 0
+
+
+def test_a_books_own_nq_rate_is_what_each_contract_pays_per_side(small_store):
+    from nexus.pipeline.cache import StageCache
+
+    cfg = _cfg(small_store)
+    cfg.books[0].symbols = ["BTCUSDT/1m", "NQ/5m"]
+    cfg.books.append(dataclasses.replace(cfg.books[0], name="own"))
+    cfg.books[1].instruments = {"NQ": {"commission_per_contract": 0.5, "exchange_fee_per_contract": 0.25}}
+    # one stage cache for both books: everything but the rates is shared, so the rates must key the simulation
+    res = backtest(cfg, cache=StageCache())
+    own, packaged = res.books["own"].symbol_stats.loc["NQ/5m"], res.books["main"].symbol_stats.loc["NQ/5m"]
+    assert own["quantity traded"] > 0 and packaged["quantity traded"] > 0
+    # every NQ fill (entries, exits, rolls) pays 0.5 + 0.25 per contract and side, nothing on notional
+    assert own["fees"] == pytest.approx(0.75 * own["quantity traded"], rel=1e-12)
+    assert own["commission"] == pytest.approx(0.5 * own["quantity traded"], rel=1e-12)
+    assert own["exchange fees"] == pytest.approx(0.25 * own["quantity traded"], rel=1e-12)
+    # the other book pays instruments.toml's 0.85 + 1.40
+    assert packaged["fees"] == pytest.approx(2.25 * packaged["quantity traded"], rel=1e-12)
