@@ -292,7 +292,10 @@ def simulate_book(
         a = np.broadcast_to(x * tick[None, :], (n, k)) if limit_offset_unit == "ticks" else x * 2.0 * half
         return np.ascontiguousarray(a, dtype=np.float64)
 
-    off, off2 = offset(limit_offset), offset(stop_limit_offset)
+    # read only when an entry order rests: market books skip the two grids
+    zeros = np.zeros((n, k)) if ot != enums.OrderType.stop_limit else None
+    off = offset(limit_offset) if ot != enums.OrderType.market else zeros
+    off2 = offset(stop_limit_offset) if ot == enums.OrderType.stop_limit else zeros
     cap_f = max(16, int(np.isfinite(dec).sum()) * 3 + 4 * k)
     cap_l = max(4, int(np.isfinite(dec).sum()) + 1) if ot != enums.OrderType.market else 1
     while True:
