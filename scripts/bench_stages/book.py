@@ -31,7 +31,7 @@ import warnings
 
 import numpy as np
 
-from bench_stages._data import vectorbt_engines
+from bench_stages._data import vectorbt_engines, vectorbt_side_by_side
 from bench_stages.portfolio import crossover, random_walk
 
 NAME = "book"
@@ -74,27 +74,14 @@ def _vectorbt_rows(ctx, Row) -> list:
         notes, extra, diffs = [], {"nexus_rate": items / t_ours}, []
         ref_name, ref_t = "", None
         if vb is not None:
-            vbt, engines = vb
-            for eng in engines:
-                vbt.settings["engine"] = eng
+            def theirs(vbt, eng):
+                return vbt.Portfolio.from_orders(close, size=decision, size_type="targetpercent", direction="both",
+                                                 fees=FEES, slippage=SLIPPAGE, init_cash=INIT_CASH, engine=eng)
 
-                def theirs(eng=eng):
-                    return vbt.Portfolio.from_orders(close, size=decision, size_type="targetpercent",
-                                                     direction="both", fees=FEES, slippage=SLIPPAGE,
-                                                     init_cash=INIT_CASH, engine=eng)
-
-                t = ctx.timeit(theirs, repeat=1 if m > 1 else min(ctx.repeat, 3))
-                p = theirs()
-                fv = np.asarray(p.final_value(), dtype=np.float64).reshape(-1)
-                del p
-                gc.collect()
-                diff = float(np.max(np.abs(fv / final - 1.0)))
-                diffs.append(diff)
-                extra[f"vectorbt_{eng}_rate"] = items / t
-                extra[f"vectorbt_{eng}_final_diff"] = diff
-                notes.append(f"vectorbt {eng}: {items / t / 1e6:.2f}M bar-cols/s, final value rel diff {diff:.1e}")
-                if ref_t is None or t < ref_t:
-                    ref_name, ref_t = f"vectorbt {eng}", t
+            ref_name, ref_t, diffs, more, vb_notes = vectorbt_side_by_side(
+                ctx, vb, theirs, final, items, repeat=1 if m > 1 else min(ctx.repeat, 3))
+            extra.update(more)
+            notes.extend(vb_notes)
         else:
             notes.append(skip_note)
         max_diff = max(diffs) if diffs else None
