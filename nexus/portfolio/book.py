@@ -26,7 +26,8 @@ One walk over the bars (``kernels_book.simulate_book_nb``), per bar:
    decision close (a buy stop above it, rounded away from it to the tick) and
    fire when the bar trades at the stop (high >= stop for a buy): they fill
    at the stop, or at the open when the bar gaps through it, plus slippage,
-   paying the taker fee. **Stop-limit entries** (``"stop_limit"``) fire the
+   paying the taker fee (whole: the volume model prices its impact, but
+   the participation cap splits only market orders). **Stop-limit entries** (``"stop_limit"``) fire the
    same way and then rest as a limit ``stop_limit_offset`` beyond the stop
    (0 = at the stop; a buy limit rounds down), filled by the limit rule:
    on the firing bar, after a gap through the stop the whole bar counts,
