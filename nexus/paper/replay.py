@@ -16,6 +16,7 @@ equity equal, every column to the last bit.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, Callable
 
@@ -48,11 +49,14 @@ def closed_by(bars: dict[str, Any], read_ns: int) -> dict[str, Any]:
     return {k: b[: int(np.searchsorted(b.close_ts, read_ns, side="right"))] for k, b in bars.items()}
 
 
-def replay_book(cfg: Any, store: Any, book: str, *, start: Any, end: Any, warmup: str = "", batch: int = 1,
+def replay_book(cfg: Any, store: Any, book: str, *, start: Any, end: Any, warmup: str = "",
+                batch: int | Callable[[int], int] = 1,
                 state: str | Path | None = None, models: Any = None,
                 progress: Callable[[PaperSession, Any], None] | None = None) -> PaperSession:
     """Replay one book over [start, end): a new session (or the one in ``state``, resumed) stepped through the
-    stored bars ``batch`` clock bars per step; the last step is final (the data ends there)."""
+    stored bars ``batch`` clock bars per step (or ``batch(row)`` from clock row ``row``); the warm-up before
+    ``start`` is one step, as a live session's first step catches up its history; the last step is final
+    (the data ends there)."""
     t0, t1 = to_utc_ns(start, what="--start"), to_utc_ns(end, what="--end")
     if t0 >= t1:
         raise ConfigError(f"paper --replay: --start {iso(t0)} is not before --end {iso(t1)}")
@@ -60,23 +64,30 @@ def replay_book(cfg: Any, store: Any, book: str, *, start: Any, end: Any, warmup
     if book not in books:
         raise ConfigError(f"paper --replay: no book {book!r} in the config; books: {', '.join(books)}")
     anchor = t0 - warmup_ns(books[book].symbols, cfg.run.warmup_bars, warmup)
+    bars = book_bars(store, books[book], anchor, t1)
+    present = [k for k, b in bars.items() if len(b)]
+    if len(present) < len(bars):
+        # as the backtest does, a series without a bar in the span is not part of the book
+        cfg = copy.deepcopy(cfg)
+        next(b for b in cfg.books if b.name == book).symbols = present
+        bars = {k: bars[k] for k in present}
     if state is not None and has_state(state):
         session = PaperSession.restore(state, cfg, store, models=models)
         if session.info.anchor != iso(anchor) or session.info.trade_start != iso(t0):
             raise ConfigError(f"{state}: that session started at {session.info.trade_start}; replay the same --start")
     else:
         session = PaperSession.start(cfg, store, anchor=anchor, trade_start=t0, book=book, models=models)
-    bars = book_bars(store, session.book, anchor, t1)
     clock_ns = timeframe_ns(session.book.clock)
     on_clock = [b.ts for k, b in bars.items() if timeframe_ns(k.split("/", 1)[1]) == clock_ns]
     clock = np.unique(np.concatenate(on_clock)) if on_clock else np.zeros(0, np.int64)
     if len(clock) == 0:
         raise ConfigError(f"paper --replay: book {book!r} has no {session.book.clock} bars in "
                           f"[{iso(anchor)}, {iso(t1)}); pick a span the store holds")
-    batch = max(1, int(batch))
+    size = batch if callable(batch) else (lambda row: batch)
     t = session.next_row
+    warm = int(np.searchsorted(clock, t0, side="left"))  # rows before the first traded bar: one step, as live starts
     while t < len(clock):
-        last = min(len(clock), t + batch) - 1
+        last = min(len(clock), max(t + max(1, int(size(t))), warm)) - 1
         report = session.step(closed_by(bars, int(clock[last]) + clock_ns), final=last == len(clock) - 1)
         if state is not None and report is not None:
             session.save(state)
