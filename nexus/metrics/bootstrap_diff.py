@@ -60,7 +60,8 @@ def diff_intervals(a: np.ndarray, b: np.ndarray, periods_per_year: float, *, n_b
     blk = optimal_block_length(a - b) if block is None else float(block)
     idx = stationary_indices(a.shape[0], blk, int(n_boot), np.random.default_rng(seed))
     sa, sb = path_stats(a[idx], periods_per_year), path_stats(b[idx], periods_per_year)
-    return {k: _percentiles(sa[k] - sb[k], level) for k in INTERVAL_KEYS}
+    with np.errstate(invalid="ignore"):  # a resample with no losing day has an infinite Sortino on both sides
+        return {k: _percentiles(sa[k] - sb[k], level) for k in INTERVAL_KEYS}
 
 
 def stat_interval(n: int, stat: Callable[[np.ndarray], np.ndarray], *, block_series: np.ndarray | None = None,

@@ -58,6 +58,7 @@ class BookRun:
     oos_start_ns: int | None = None  # where the models take over on every series (None: rules only)
     variants: dict[str, Any] = field(default_factory=dict)  # name -> (runs, clock, targets, portfolio) on the same bars
     benchmark: Any = None  # equal-weight buy and hold on the same clock and costs: the relative statistics' benchmark
+    window: dict[str, Any] = field(default_factory=dict)  # out-of-sample table row -> (portfolio, clock ts), from capital
 
 
 def union_sorted(arrays: list[np.ndarray]) -> np.ndarray:

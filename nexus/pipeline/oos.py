@@ -9,6 +9,15 @@ the baselines, and (``ablate``) the pipeline with one slot at a time back on
 its rule, with stationary-bootstrap intervals on the daily Sharpe and
 Sortino and on each ablation's Sharpe difference. The span before the window
 is reported apart as in-sample.
+
+Every variant of the table is simulated afresh from the book's capital at the
+window's first row (:func:`from_window`): a variant ruined in-sample (or one
+that compounded far above its capital) would otherwise enter the window with
+a balance too small for a lot, or too large for the volume, and its window
+returns would describe that balance rather than the rule. The pipeline
+variants start flat and act on their decisions from the window on; a
+baseline starts in its standing position (buy and hold holds, the SMA
+crossover is on its current side), which is what those baselines mean.
 """
 
 from __future__ import annotations
@@ -26,6 +35,37 @@ from nexus.pipeline.reasons import LAYER_NAMES, REASONS
 LEVEL = 0.95
 N_BOOT = 1000
 COLLAPSE = 0.1  # a models run entering fewer than this share of the rules run's trades is called out
+
+
+def from_window(decision: np.ndarray, clock_ts: np.ndarray, start_ns: int, carry: bool = False,
+                tradable: np.ndarray | None = None) -> np.ndarray:
+    """Decisions with every row before ``start_ns`` set to none (NaN), so a simulation starts flat there.
+
+    ``carry``: the last decision of each column before the window is placed on the
+    column's first row in the window (its first ``tradable`` row, when given) unless
+    the column decides anew there: a standing position, as a baseline's.
+
+    >>> d = np.array([[1.0], [np.nan], [0.5], [np.nan]])
+    >>> from_window(d, np.arange(4), 2)[:, 0].tolist()
+    [nan, nan, 0.5, nan]
+    >>> from_window(d, np.arange(4), 1, carry=True)[:, 0].tolist()
+    [nan, 1.0, 0.5, nan]
+    """
+    out = np.array(decision, dtype=np.float64, copy=True)
+    first = int(np.searchsorted(clock_ts, start_ns, side="left"))
+    if first >= len(out):
+        out[:] = np.nan
+        return out
+    head = out[:first]
+    if carry and first:
+        seen = ~np.isnan(head)
+        last = np.where(seen.any(axis=0), len(head) - 1 - np.argmax(seen[::-1], axis=0), -1)
+        for j in np.flatnonzero(last >= 0):
+            rows = np.flatnonzero(tradable[first:, j]) + first if tradable is not None else np.array([first])
+            if len(rows) and np.isnan(out[first:rows[0] + 1, j]).all():
+                out[rows[0], j] = head[last[j], j]
+    head[:] = np.nan
+    return out
 
 
 def window_returns(equity: pd.Series, start_ns: int, capital: float) -> pd.Series:
@@ -103,7 +143,10 @@ def collapse_note(funnels: pd.DataFrame, trades: dict[str, int]) -> str:
 
 def oos_summary(equity: dict[str, pd.Series], trades: dict[str, int], runs: dict[str, list[Any]], start_ns: int,
                 capital: float, year_days: float | None, seed: int = 0) -> dict[str, Any]:
-    """The book's out-of-sample record: table of every variant, ablation differences, funnels, note."""
+    """The book's out-of-sample record: table of every variant, ablation differences, funnels, note.
+
+    ``equity``: each variant's value on its clock, simulated from ``capital`` at the window's start.
+    """
     rets = {k: window_returns(v, start_ns, capital) for k, v in equity.items()}
     table = pd.DataFrame({k: window_row(rets[k], year_days, trades.get(k, 0), seed) for k in equity}).T
     table.index.name = "variant (out of sample)"
@@ -127,7 +170,8 @@ def oos_summary(equity: dict[str, pd.Series], trades: dict[str, int], runs: dict
     idx = next(iter(equity.values())).index
     end = idx[-1] if len(idx) else pd.NaT
     return {"start": pd.Timestamp(int(start_ns), tz="UTC"), "end": end, "table": table, "ablation": ablation,
+            "equity": equity,
             "funnels": funnels, "note": collapse_note(funnels, trades) if {"models", "rules"} <= set(funnels) else ""}
 
 
-__all__ = ["oos_summary", "window_returns", "window_row", "window_funnel", "collapse_note", "entered_after"]
+__all__ = ["oos_summary", "from_window", "window_returns", "window_row", "window_funnel", "collapse_note", "entered_after"]

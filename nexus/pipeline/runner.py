@@ -235,8 +235,28 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
             vck = book_clock(vruns, insts, store, book.clock, cfg.run.trade_start)
             vsim = execute(vck, cfg, book.capital, insts, book.clock)
             alt[vname] = (vruns, vck, targets_of(vsim, vck.decision, book.capital), vsim.pf)
+    window = {}
+    if alt and oos is not None:
+        with timings.stage("variants"):
+            window = _window_runs(ck, runs, alt, listed, oos, cfg, book.capital, insts, book.clock)
     return BookRun(book.name, names, series, book.capital, runs, ck, targets, pf, sim, sensitivity, listed, insts, oos,
-                   benchmark=bases["buy_and_hold"], variants=alt)
+                   benchmark=bases["buy_and_hold"], variants=alt, window=window)
+
+
+def _window_runs(ck: Any, runs: list, alt: dict[str, Any], listed: dict[str, Any], start_ns: int, cfg: BacktestConfig,
+                 capital: float, insts: list, clock: str) -> dict[str, tuple[Any, np.ndarray]]:
+    """Every out-of-sample variant simulated from ``capital`` at the window's start (see ``oos.from_window``)."""
+    from nexus.pipeline.oos import from_window
+
+    out = {"models": (execute(ck, cfg, capital, insts, clock, decision=from_window(ck.decision, ck.clock_ts, start_ns)).pf,
+                      ck.clock_ts)}
+    for vname, (_vr, vck, _vt, _vpf) in alt.items():
+        dec = from_window(vck.decision, vck.clock_ts, start_ns)
+        out[vname] = (execute(vck, cfg, capital, insts, clock, decision=dec).pf, vck.clock_ts)
+    for kind in listed:
+        dec = from_window(baseline_targets(ck, runs, kind), ck.clock_ts, start_ns, carry=True, tradable=ck.tradable)
+        out[f"baseline {kind}"] = (execute(ck, cfg, capital, insts, clock, decision=dec, rules=False).pf, ck.clock_ts)
+    return out
 
 
 # ----------------------------------------------------------------- summaries
@@ -454,16 +474,11 @@ def summarize_book(run: BookRun, cfg: BacktestConfig, timings: Timings) -> BookR
         if run.variants and run.oos_start_ns is not None:
             from nexus.pipeline.oos import entered_after, oos_summary
 
-            eq = {"models": equity}
-            ntr = {"models": entered_after(pf, ts, run.oos_start_ns)}
-            vruns = {"models": run.runs}
-            for vname, (vr, vck, _vt, vpf) in run.variants.items():
-                eq[vname] = _series(_value(vpf), vck.clock_ts, vname)
-                ntr[vname] = entered_after(vpf, vck.clock_ts, run.oos_start_ns)
-                vruns[vname] = vr
-            for kind, bpf in run.baselines.items():
-                eq[f"baseline {kind}"] = _series(_value(bpf), ts, kind)
-                ntr[f"baseline {kind}"] = entered_after(bpf, ts, run.oos_start_ns)
+            eq, ntr = {}, {}
+            for vname, (wpf, wts) in run.window.items():
+                eq[vname] = _series(_value(wpf), wts, vname)
+                ntr[vname] = entered_after(wpf, wts, run.oos_start_ns)
+            vruns = {"models": run.runs, **{vname: v[0] for vname, v in run.variants.items()}}
             oos = oos_summary(eq, ntr, vruns, run.oos_start_ns, run.capital, year_days, seed=cfg.run.seed)
         return BookResult(
             name=run.name, oos=oos, series=run.series, capital=run.capital, equity=equity, drawdown=drawdown,

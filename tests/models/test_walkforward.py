@@ -205,12 +205,21 @@ def test_backtest_out_of_sample_window_puts_rules_models_and_baselines_on_the_sa
     assert o["start"].value == first
     table = o["table"]
     assert {"models", "rules", "baseline buy_and_hold"} <= set(table.index)
-    # the rules variant is exactly the pipeline run with --no-models, measured over the same window
+    # every variant is simulated afresh: flat at the book's capital up to the window, its return measured from there
+    cap = 1_000_000.0
+    for name, eq in o["equity"].items():
+        before = eq[eq.index < o["start"]]
+        assert (before.to_numpy() == cap).all(), name
+        total = (float(eq.iloc[-1]) / cap - 1.0) * 100.0
+        assert float(table.loc[name, "Total Return [%]"]) == pytest.approx(total, rel=1e-9, abs=1e-9), name
+    # the rules variant runs the same bars as the --no-models backtest, over the window only
     rules = backtest(_cfg(store, out, use_models=False)).books["main"]
-    r = window_returns(rules.equity, first, 1_000_000.0)
-    assert float(table.loc["rules", "Total Return [%]"]) == pytest.approx((np.prod(1 + r.to_numpy()) - 1) * 100, rel=1e-9)
-    m = window_returns(book.equity, first, 1_000_000.0)
-    assert float(table.loc["models", "Total Return [%]"]) == pytest.approx((np.prod(1 + m.to_numpy()) - 1) * 100, rel=1e-9)
+    assert rules.oos is None
+    r = window_returns(rules.equity, first, cap)
+    assert r.index.equals(window_returns(o["equity"]["rules"], first, cap).index)
+    # buy and hold enters at the window's first tradable bar and holds: its window return is the price path's
+    bh = o["equity"]["baseline buy_and_hold"]
+    assert int(table.loc["baseline buy_and_hold", "trades entered"]) >= 1 and float(bh.iloc[-1]) != cap
     assert table.loc["models", "sharpe_lo"] <= table.loc["models", "Sharpe Ratio"] <= table.loc["models", "sharpe_hi"]
     # one ablation per slot in use, each a Sharpe difference with its interval
     used = [s for s, v in res.models.items() if v == "model"]
@@ -221,6 +230,27 @@ def test_backtest_out_of_sample_window_puts_rules_models_and_baselines_on_the_sa
     assert len(d["folds"]) == len(fold_rows(man)) > 0
     text = res.summary()
     assert "OUT OF SAMPLE main" in text and "Sharpe [lo, hi]" in text and "IN-SAMPLE" in text
+
+
+def test_from_window_starts_flat_and_carries_a_standing_position_to_the_first_tradable_row():
+    from nexus.pipeline.oos import from_window
+
+    nan = np.nan
+    d = np.array([[0.5, nan, 1.0], [nan, -0.5, nan], [nan, nan, nan], [nan, nan, 0.0], [0.25, nan, nan]])
+    ts = np.arange(5) * 10
+    plain = from_window(d, ts, 20)
+    assert np.isnan(plain[:2]).all() and np.array_equal(plain[2:], d[2:], equal_nan=True)
+    tradable = np.array([[1, 1, 1], [1, 1, 1], [0, 1, 1], [1, 1, 1], [1, 1, 1]], dtype=bool)
+    got = from_window(d, ts, 15, carry=True, tradable=tradable)
+    # column 0: last decision 0.5, row 2 closed -> placed on row 3; column 1: -0.5 on row 2;
+    # column 2: 1.0 on row 2, then its own 0.0 on row 3 stays
+    want = np.array([[nan, nan, nan], [nan, nan, nan], [nan, -0.5, 1.0], [0.5, nan, 0.0], [0.25, nan, nan]])
+    assert np.array_equal(got, want, equal_nan=True)
+    # a column whose own decision falls on its first row keeps it
+    d2 = np.array([[1.0], [-1.0]])
+    assert from_window(d2, np.array([0, 1]), 1, carry=True)[:, 0].tolist()[1] == -1.0
+    # a window after the last row: nothing left
+    assert np.isnan(from_window(d, ts, 99, carry=True)).all()
 
 
 def test_collapse_note_names_the_layer_whose_vetoes_cut_the_trades():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 
 import ccxt
@@ -313,7 +314,7 @@ def test_progress_bar_shows_bars_rate_and_eta(tmp_path, binance_fx, capsys):
     last = err.replace("\r", "\n").strip().splitlines()[-1]
     assert last.startswith("binance BTCUSDT 1m: 100%") and "2.35k/2.35k" in last  # bars done / to do
     assert "bar/s" in last and "kept=2349" in last  # rate and bars kept
-    assert "[00:00<00:00" in last  # elapsed<remaining: the ETA
+    assert re.search(r"\[\d\d:\d\d<00:00, ", last)  # elapsed<remaining: the ETA, nothing left at the end (elapsed varies with load)
 
 
 def test_symbols_given_in_store_form(tmp_path, binance_fx):
