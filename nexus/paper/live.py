@@ -78,7 +78,6 @@ class LiveLoop:
         self.out = out if out is not None else sys.stderr
         self.rng = rng
         self.stop_requested = False
-        self.gap_open: set[str] = set()
         self.polls = 0
 
     # ------------------------------------------------------------ one poll
@@ -124,16 +123,20 @@ class LiveLoop:
         return (ready // clock_ns) * clock_ns
 
     def _gaps(self, ready_ns: int) -> list[str]:
+        """Series that miss ``gap_limit`` bars or more up to ``ready_ns``, each gap reported once (also across a
+        restart: a paused session goes on when restarted)."""
         out = []
+        seen = self.session.info.gaps
         for key, (sym, tf), tf_ns in zip(self.session.keys, self.session.series, self.session.tf_ns):
             last = self.store.last_ts(sym, tf)
-            missing = (ready_ns - (int(last) + tf_ns)) // tf_ns if last is not None else 0
+            close = int(last) + tf_ns if last is not None else self.session.anchor_ns
+            missing = (ready_ns - close) // tf_ns
             if missing >= self.settings.gap_limit:
-                if key not in self.gap_open:
-                    self.gap_open.add(key)
+                if seen.get(key) != close:
+                    seen[key] = close
                     out.append(f"{key}: {missing} bars missing up to {iso(ready_ns)}")
             else:
-                self.gap_open.discard(key)
+                seen.pop(key, None)
         return out
 
     def _bars(self, ready_ns: int) -> dict[str, Any]:

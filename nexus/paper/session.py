@@ -98,6 +98,7 @@ class SessionInfo:
     config_hash: str
     steps: int = 0
     events: list[str] = field(default_factory=list)
+    gaps: dict[str, int] = field(default_factory=dict)  # series -> close of its last bar when a gap was reported
 
 
 def config_hash(cfg_dict: Mapping[str, Any]) -> str:
