@@ -29,7 +29,6 @@ from __future__ import annotations
 import copy
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -37,68 +36,10 @@ import numpy as np
 
 from nexus.data.bars import Bars
 from nexus.data.timeframes import timeframe_ns
-from nexus.errors import ConfigError, NexusError
+from nexus.errors import ConfigError
 from nexus.paper.broker import Order, PaperBroker
 from nexus.paper.memo import MemoStore, memoize_models
-
-
-class PaperError(NexusError):
-    """A paper session cannot go on as asked (its state does not match the data or the config)."""
-
-
-@dataclass
-class StepReport:
-    """What one step did: the clock rows it simulated and what happened on them."""
-
-    rows: np.ndarray
-    ts: np.ndarray
-    decisions: int
-    fills: int
-    value: float
-    seconds: float
-
-
-@dataclass
-class Records:
-    """Per clock row: ts, decision, reason, exit code, held weight, value, cash (the run folder's tables)."""
-
-    ts: np.ndarray
-    decision: np.ndarray
-    reason: np.ndarray
-    exit_code: np.ndarray
-    held: np.ndarray
-    value: np.ndarray
-    cash: np.ndarray
-
-    @classmethod
-    def empty(cls, k: int) -> "Records":
-        return cls(np.zeros(0, np.int64), np.zeros((0, k)), np.zeros((0, k), np.uint8), np.zeros((0, k), np.uint8),
-                   np.zeros((0, k)), np.zeros(0), np.zeros(0))
-
-    def extend(self, ts: np.ndarray, decision: np.ndarray, rows: Any) -> None:
-        self.ts = np.concatenate([self.ts, ts])
-        self.decision = np.vstack([self.decision, decision])
-        self.reason = np.vstack([self.reason, rows.reason])
-        self.exit_code = np.vstack([self.exit_code, rows.exit_code])
-        self.held = np.vstack([self.held, rows.held])
-        self.value = np.concatenate([self.value, rows.value])
-        self.cash = np.concatenate([self.cash, rows.cash])
-
-    FIELDS = ("ts", "decision", "reason", "exit_code", "held", "value", "cash")
-
-
-@dataclass
-class SessionInfo:
-    """The scalars of a session (saved as JSON)."""
-
-    book: str
-    series: list[str]
-    anchor: str  # ISO UTC: first bar read (warm-up start)
-    trade_start: str  # ISO UTC: first clock bar whose decisions trade
-    config_hash: str
-    steps: int = 0
-    events: list[str] = field(default_factory=list)
-    gaps: dict[str, int] = field(default_factory=dict)  # series -> close of its last bar when a gap was reported
+from nexus.paper.state import PaperError, Records, SessionInfo, StepReport, load_state, save_state
 
 
 def config_hash(cfg_dict: Mapping[str, Any]) -> str:
@@ -172,8 +113,6 @@ class PaperSession:
 
     @classmethod
     def restore(cls, folder: str | Path, cfg: Any, store: Any, *, models: Any = None) -> "PaperSession":
-        from nexus.paper.state import load_state
-
         info, book_state, rec = load_state(folder)
         from nexus.data.timeframes import to_utc_ns
 
@@ -187,8 +126,6 @@ class PaperSession:
         return cls(scfg, b, store, info, broker, rec, models)
 
     def save(self, folder: str | Path) -> None:
-        from nexus.paper.state import save_state
-
         save_state(folder, self.info, self.broker.state, self.records)
 
     # ------------------------------------------------------------ stepping
