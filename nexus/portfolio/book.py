@@ -243,7 +243,14 @@ def prepare_book(
 ) -> BookInputs:
     """Validate :func:`simulate_book`'s arguments and derive what the kernel reads (spreads, volatility,
     limit offsets); every derived row depends on its own and earlier rows only, so the inputs of a
-    prefix of the bars are the prefix of the inputs (what the paper broker's stepping relies on)."""
+    prefix of the bars are the prefix of the inputs (what the paper broker's stepping relies on).
+
+    ``spread`` is the quoted spread in price units (NaN / None: Corwin-Schultz),
+    ``funding`` the rate charged at each bar's close on position value (perpetuals only),
+    ``day_id`` the trading day of each bar (default: UTC days of ``ts``, else one day).
+    ``roll_gap[t, j]`` (futures): the first bar of a new front contract, prices from then on quoted in
+    it, and the calendar spread new - old (NaN = no roll); the held position rolls at that bar's open.
+    """
     c = np.ascontiguousarray(np.asarray(close, dtype=np.float64))
     if c.ndim == 1:
         c = c[:, None]
@@ -320,46 +327,19 @@ def prepare_book(
                       int(min_hold_rows), bool(pyramid), ot, int(limit_timeout), timeout_action == "cross", tif)
 
 
-def simulate_book(
-    open: Any, high: Any, low: Any, close: Any, decision: Any, *,
-    tradable: Any = None, day_id: Any = None, ts: Any = None, spread: Any = None, volume: Any = None,
-    roll_gap: Any = None,
-    funding: Any = None, init_cash: float = 10_000.0,
-    multiplier: Any = 1.0, tick_size: Any = 0.0, lot_size: Any = 0.0, taker_fee: Any = 0.0, maker_fee: Any = 0.0,
-    commission_per_contract: Any = 0.0, exchange_fee_per_contract: Any = 0.0,
-    fill: str = "realistic", slippage_model: str = "none", slippage: float = 0.0, max_participation: float = 0.1,
-    stop_loss: float = 0.0, take_profit: float = 0.0, trailing_stop: float = 0.0, stop_first: bool = False,
-    symbol_cap: float = 1.0, gross_cap: float = 1.0, daily_loss_limit: float = 0.0, max_drawdown: float = 0.0,
-    cooloff_rows: int = 0, max_hold_rows: int = 0, min_hold_rows: int = 0, pyramid: bool = True,
-    order_type: str = "market", limit_offset: float = 0.0, limit_offset_unit: str = "ticks", limit_timeout: int = 0,
-    timeout_action: str = "cancel", time_in_force: str = "gtc",
-) -> BookSim:
+def simulate_book(open: Any, high: Any, low: Any, close: Any, decision: Any, **options: Any) -> BookSim:
     """Simulate one book of ``k`` columns sharing ``init_cash``; see the module doc for every rule.
 
     Prices are ``[n, k]``; ``decision[t, j]`` is the signed target weight decided at bar t's close
-    (NaN = none). ``spread`` is the quoted spread in price units (NaN / None: Corwin-Schultz),
-    ``funding`` the rate charged at each bar's close on position value (perpetuals only),
-    ``day_id`` the trading day of each bar (default: UTC days of ``ts``, else one day).
-    ``roll_gap[t, j]`` (futures): the first bar of a new front contract, prices from then on quoted in
-    it, and the calendar spread new - old (NaN = no roll); the held position rolls at that bar's open.
+    (NaN = none). ``options`` are :func:`prepare_book`'s keywords (bars' spread, volume, sessions,
+    rolls and funding; costs; fill and slippage models; stops and book limits; order types).
     """
     from nexus.portfolio.wrapper import Portfolio
 
-    x = prepare_book(open, high, low, close, decision, tradable=tradable, day_id=day_id, ts=ts,
-                     spread=spread, volume=volume, roll_gap=roll_gap, funding=funding, init_cash=init_cash,
-                     multiplier=multiplier, tick_size=tick_size, lot_size=lot_size, taker_fee=taker_fee,
-                     maker_fee=maker_fee, commission_per_contract=commission_per_contract,
-                     exchange_fee_per_contract=exchange_fee_per_contract, fill=fill,
-                     slippage_model=slippage_model, slippage=slippage, max_participation=max_participation,
-                     stop_loss=stop_loss, take_profit=take_profit, trailing_stop=trailing_stop,
-                     stop_first=stop_first, symbol_cap=symbol_cap, gross_cap=gross_cap,
-                     daily_loss_limit=daily_loss_limit, max_drawdown=max_drawdown,
-                     cooloff_rows=cooloff_rows, max_hold_rows=max_hold_rows, min_hold_rows=min_hold_rows,
-                     pyramid=pyramid, order_type=order_type, limit_offset=limit_offset,
-                     limit_offset_unit=limit_offset_unit, limit_timeout=limit_timeout,
-                     timeout_action=timeout_action, time_in_force=time_in_force)
+    x = prepare_book(open, high, low, close, decision, **options)
     n, k = x.close.shape
     dec, ot, fm, sm, mult, c = x.decision, x.order_type, x.fill_model, x.slip_model, x.mult, x.close
+    ts, init_cash = options.get("ts"), x.init_cash
     cap_f = max(16, int(np.isfinite(dec).sum()) * 3 + 4 * k)
     cap_l = max(4, int(np.isfinite(dec).sum()) + 1) if ot == enums.OrderType.limit else 1
     while True:
