@@ -60,8 +60,9 @@ def _record(session, root: str, mode: str, end: str | None, command: str, extra:
 
 def _replay(args: argparse.Namespace) -> int:
     from nexus.data.store import BarStore
-    from nexus.paper.replay import (backtest_command, backtest_config, compare_tables, replay_book,
-                                    run_backtest_tables)
+    from nexus.paper.replay import (backtest_command, backtest_config, compare_tables, replay_book, run_backtest,
+                                    run_tables)
+    from nexus.runs.record import backtest_tables, record_backtest
 
     if not (args.start and args.end):
         raise ConfigError("nexus paper --replay needs --start and --end (UTC), e.g. --start 2026-10-05 --end 2026-10-07")
@@ -105,13 +106,17 @@ def _replay(args: argparse.Namespace) -> int:
         print(f"{name}: {session.next_row:,} clock bars in {session.info.steps:,} steps ({secs:.1f} s), "
               f"{len(tables['orders']):,} orders, {len(tables['decisions']):,} decisions, "
               f"final equity {session.broker.balances()['equity']:,.2f}")
-        if runs_root:
-            rec = _record(session, runs_root, "replay", args.end, command)
+        rec = _record(session, runs_root, "replay", args.end, command) if runs_root else None
+        if rec is not None:
             print(f"  paper run: {rec.path}")
         print(f"  same span in the backtest: {command}")
         if args.compare:
-            bcfg = backtest_config(session, args.end)
-            bt = run_backtest_tables(bcfg)
+            res = run_backtest(backtest_config(session, args.end))
+            bt = backtest_tables(res)
+            if rec is not None:  # compare what the two run folders hold, read back from disk
+                brec = record_backtest(res, root=runs_root, given={"command": command})
+                print(f"  backtest run: {brec.path}")
+                tables, bt = run_tables(rec), run_tables(brec)
             diffs = compare_tables(tables, bt, name)
             if diffs:
                 failed = True

@@ -150,10 +150,21 @@ def compare_tables(paper: dict[str, pd.DataFrame], backtest: dict[str, pd.DataFr
     return diffs
 
 
-def run_backtest_tables(cfg: Any) -> dict[str, pd.DataFrame]:
-    """orders, limits, decisions, equity of a backtest (what ``nexus backtest`` records in its run folder)."""
+def run_backtest(cfg: Any) -> Any:
+    """The backtest of a session's span, quiet (a BacktestResult)."""
     from nexus.pipeline import backtest
-    from nexus.runs.record import backtest_tables
 
     cfg.run.progress = False
-    return backtest_tables(backtest(cfg, echo=False))
+    return backtest(cfg, echo=False)
+
+
+def run_backtest_tables(cfg: Any) -> dict[str, pd.DataFrame]:
+    """orders, limits, decisions, equity of a backtest (what ``nexus backtest`` records in its run folder)."""
+    from nexus.runs.record import backtest_tables
+
+    return backtest_tables(run_backtest(cfg))
+
+
+def run_tables(run: Any) -> dict[str, pd.DataFrame]:
+    """The compared tables of a recorded run (a paper or a backtest run folder)."""
+    return {name: run.table(name) for name in COMPARED if (run.path / f"{name}.parquet").is_file()}
