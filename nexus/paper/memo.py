@@ -28,7 +28,7 @@ import numpy as np
 class RowMemo:
     """Wrap a row-wise scorer ``fn(X) -> [m, k]``: each distinct row is scored once."""
 
-    def __init__(self, fn: Callable[[np.ndarray], np.ndarray], max_rows: int = 2_000_000) -> None:
+    def __init__(self, fn: Callable[[np.ndarray], np.ndarray], max_rows: int = 300_000) -> None:
         self.fn = fn
         self.max_rows = max_rows
         self.cache: dict[bytes, np.ndarray] = {}
