@@ -52,4 +52,4 @@ clean-data:
 # vectorbt lives in its own venv so the side-by-side benchmarks never change the main one
 bench-vbt: $(VENV)/.installed-dev data
 	test -x .venv-bench/bin/python || ($(PYTHON) -m venv .venv-bench && .venv-bench/bin/pip install --quiet -e ".[bench]")
-	.venv-bench/bin/python scripts/bench.py portfolio sweep
+	.venv-bench/bin/python scripts/bench.py portfolio book sweep

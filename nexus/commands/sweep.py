@@ -65,7 +65,7 @@ _WHERE = re.compile(r"^\s*([A-Za-z_]\w*)\s*(<=|>=|==|!=|<|>)\s*([A-Za-z_]\w*|[-+
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("sweep", help="sweep a strategy's parameters; results, heatmap, PSR/DSR/PBO",
+    p = subparsers.add_parser("sweep", help="sweep pipeline keys or a strategy's parameters; results, PSR/DSR/PBO, best config",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", "-c", default=None, help="TOML config (default: built-in defaults = sweep.toml)")
     p.add_argument("--out", "-o", default=None, help="output folder ([output] folder)")

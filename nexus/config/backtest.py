@@ -59,6 +59,9 @@ BACKTEST = Schema(
             Key("symbols", "list[str]", list(DEFAULT_MAIN), 'series "SYMBOL/timeframe", none finer than the clock'),
             Key("clock", "str", "1m", "decision clock of the book"),
             CAPITAL,
+            Key("instruments", "any", {}, "this book's costs over nexus/data/instruments.toml, a table per "
+                "instrument of the book: [books.instruments.NQ] commission_per_contract = 0.5 (keys: maker_fee, "
+                "taker_fee, commission_per_contract, exchange_fee_per_contract; needs costs.instrument_fees = true)"),
         ), help="books trade from their own capital", many=True, rows=(
             {"name": "main", "symbols": list(DEFAULT_MAIN), "clock": "1m", "capital": 10_000_000.0},
             {"name": "NQ-1h", "symbols": ["NQ/1h"], "clock": "1h", "capital": 10_000_000.0},
@@ -105,12 +108,15 @@ BACKTEST = Schema(
                 choices=("nearest_first", "stop_first")),
         ), help="stops and book limits (the simulator applies them)"),
         Section("execution", (
-            Key("order_type", "str", "market", '"market" or "limit" entries (exits are always market)',
-                choices=("market", "limit")),
-            Key("limit_offset", "float", 1.0, "a limit entry rests this far inside the decision close", lo=0.0,
-                hi=1000.0),
+            Key("order_type", "str", "market", '"market", "limit", "stop" or "stop_limit" entries (exits are always '
+                'market)', choices=("market", "limit", "stop", "stop_limit")),
+            Key("limit_offset", "float", 1.0, "a limit entry rests this far inside the decision close; a stop or "
+                "stop-limit entry's stop this far beyond it", lo=0.0, hi=1000.0),
+            Key("stop_limit_offset", "float", 0.0, "a stop-limit entry's limit lies this far beyond its stop (same "
+                "unit; 0 = at the stop)", lo=0.0, hi=1000.0),
             Key("limit_offset_unit", "str", "ticks", '"ticks" or "spreads" (quoted spreads)', choices=("ticks", "spreads")),
-            Key("limit_timeout", "str", "15m", 'a resting limit entry lives this long ("" = until cancelled)'),
+            Key("limit_timeout", "str", "15m", 'a resting entry order (limit, stop, stop-limit) lives this long ("" = '
+                "until cancelled)"),
             Key("timeout_action", "str", "cancel", '"cancel" the entry at the time-out, or "cross" (fill at market)',
                 choices=("cancel", "cross")),
             Key("time_in_force", "str", "gtc", '"gtc" (the time-out alone), "day" (also expires with the UTC day) or '

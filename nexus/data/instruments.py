@@ -91,6 +91,7 @@ _FIELDS = {f.name: f.type for f in fields(Instrument) if f.name != "symbol"}
 _FLOAT_FIELDS = ("tick_size", "lot_size", "multiplier", "maker_fee", "taker_fee", "commission_per_contract",
                  "exchange_fee_per_contract")
 _OPTIONAL = ("commission_per_contract", "exchange_fee_per_contract")
+COST_FIELDS = ("maker_fee", "taker_fee", "commission_per_contract", "exchange_fee_per_contract")
 
 
 def default_path() -> Path:
@@ -195,10 +196,27 @@ def get(symbol: str, path: str | os.PathLike | None = None) -> Instrument:
         ) from None
 
 
+def with_costs(inst: Instrument, overrides: dict, where: str) -> Instrument:
+    """``inst`` with some of its :data:`COST_FIELDS` replaced (a book's own rates), checked as the file's values are.
+
+    >>> with_costs(get("NQ"), {"commission_per_contract": 0.5}, "backtest.toml").commission_per_contract
+    0.5
+    """
+    if not isinstance(overrides, dict):
+        raise ConfigError(f"{where} [{inst.symbol}]: give a table of cost keys, e.g. commission_per_contract = 0.5")
+    unknown = sorted(set(overrides) - set(COST_FIELDS))
+    if unknown:
+        raise ConfigError(f"{where} [{inst.symbol}]: unknown cost key(s) {unknown}; allowed: {', '.join(COST_FIELDS)}")
+    spec = {name: getattr(inst, name) for name in _FIELDS}
+    spec.update(overrides)
+    return _build(inst.symbol, spec, where)
+
+
 def all_instruments(path: str | os.PathLike | None = None) -> list[Instrument]:
     """Every known instrument, sorted by symbol."""
     table = _load(_paths(path))
     return [table[s] for s in sorted(table)]
 
 
-__all__ = ["Instrument", "get", "all_instruments", "load", "default_path", "KINDS", "CALENDARS"]
+__all__ = ["Instrument", "get", "all_instruments", "load", "default_path", "with_costs", "KINDS", "CALENDARS",
+           "COST_FIELDS"]

@@ -167,6 +167,32 @@ class BacktestConfig:
                 tf = sym.split("/", 1)[1]
                 if _tf(tf, f"{where}: symbol {sym}") < clock_ns:
                     raise ConfigError(f"{where}: {sym} is finer than the book clock {book.clock!r}; use a clock <= {tf}")
+            book_instruments(book, f"{where}: instruments", self.costs.instrument_fees)
+
+
+def book_instruments(book: Any, where: str, instrument_fees: bool = True) -> dict[str, Any]:
+    """The book's instruments by symbol, each with the book's cost overrides (``[books.instruments.X]``) applied.
+
+    Refuses an override of an instrument the book does not trade, an unknown key or a bad value, naming the
+    valid ones; overrides need ``costs.instrument_fees = true`` (false charges ``costs.fee`` everywhere).
+    """
+    from nexus.data import instruments
+
+    symbols = list(dict.fromkeys(s.split("/", 1)[0] for s in book.symbols))
+    over = book.instruments
+    if not isinstance(over, dict):
+        raise ConfigError(f"{where}: give a table per instrument, e.g. [books.instruments.NQ] commission_per_contract = 0.5")
+    unknown = sorted(set(over) - set(symbols))
+    if unknown:
+        raise ConfigError(f"{where}: {unknown} not traded by this book; allowed: {', '.join(symbols)}")
+    if over and not instrument_fees:
+        raise ConfigError(f"{where}: overrides need costs.instrument_fees = true (false charges costs.fee on every "
+                          "instrument)")
+    out = {}
+    for sym in symbols:
+        inst = instruments.get(sym)
+        out[sym] = instruments.with_costs(inst, over[sym], where) if sym in over else inst
+    return out
 
 
 def _tf(value: str, where: str) -> int:

@@ -28,7 +28,7 @@ from nexus.pipeline import attribution as A
 from nexus.pipeline.book import BookRun, baseline_targets, build_clock, use_contract_prices
 from nexus.pipeline.cache import DATA_KEYS, STAGE_KEYS, StageCache, config_key
 from nexus.pipeline.layers.execution import EXIT_NAMES, execute, targets_of
-from nexus.pipeline.config import BacktestConfig
+from nexus.pipeline.config import BacktestConfig, book_instruments
 from nexus.pipeline.funnel import reason_table, series_funnel, funnel_table
 from nexus.pipeline.manifest import build_manifest
 from nexus.pipeline.modelset import ModelSet
@@ -138,12 +138,6 @@ def _check_store(store: Any, cfg: BacktestConfig) -> None:
                                  "or fix [[books]] symbols")
 
 
-def _instrument(symbol: str) -> Any:
-    from nexus.data import instruments
-
-    return instruments.get(symbol)
-
-
 def _functions_key(cfg: BacktestConfig) -> str:
     return ",".join(f"{k}={getattr(f, '__module__', '')}.{getattr(f, '__qualname__', repr(f))}"
                     for k, f in sorted(cfg.functions.items()))
@@ -170,6 +164,7 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
     resolved = cfg.to_dict()
     symbol_keys = []
     series_keys = []
+    book_insts = book_instruments(book, f"{cfg.source}: book {book.name!r} instruments", cfg.costs.instrument_fees)
     for sym, tf in book.parsed():
         t0 = time.perf_counter()
         series_key = config_key(resolved, DATA_KEYS, f"{sym}/{tf}", getattr(store, "root", id(store)))
@@ -179,7 +174,7 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
             timings.say(f"{book.name:<8s} {sym + '/' + tf:<12s} no bars between {start or 'the start'} and "
                         f"{end or 'the end'}: skipped")
             continue
-        inst = _instrument(sym)
+        inst = book_insts[sym]
         insts.append(inst)
         before = dict(timings.seconds)
         symbol_key = config_key(resolved, STAGE_KEYS["signals"] + STAGE_KEYS["symbol"], series_key, _functions_key(cfg))
@@ -202,7 +197,9 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
         ck = cache.get("clock", clock_key, lambda: book_clock(runs, insts, store, book.clock, cfg.run.trade_start))
     names = [r.symbol for r in runs]
     t0 = time.perf_counter()
-    sim_key = config_key(resolved, STAGE_KEYS["simulation"], clock_key, book.capital)
+    # a book's own instrument costs belong to its simulations' keys (two books may share everything else)
+    costs = [(i.maker_fee, i.taker_fee, i.commission_per_contract, i.exchange_fee_per_contract) for i in insts]
+    sim_key = config_key(resolved, STAGE_KEYS["simulation"], clock_key, book.capital, costs)
     with timings.stage("simulation"):
         sim = cache.get("simulation", sim_key, lambda: execute(ck, cfg, book.capital, insts, book.clock))
     t1 = time.perf_counter()
@@ -220,7 +217,7 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
         for kind in dict.fromkeys([*cfg.run.baselines, "buy_and_hold"]):
             # baselines read the prices on the clock and the bars' own SMA signal, never the layers' decisions
             bases[kind] = cache.get("baselines", config_key(resolved, STAGE_KEYS["baselines"], book.clock, kind,
-                                                            book.capital, *series_keys),
+                                                            book.capital, costs, *series_keys),
                                     lambda: execute(ck, cfg, book.capital, insts, book.clock,
                                                     decision=baseline_targets(ck, runs, kind), rules=False).pf)
     timings.say(f"{book.name:<8s} {len(ck.clock_ts):,} clock rows x {len(runs)}: {len(pf.orders):,} orders  "
@@ -396,7 +393,9 @@ def _symbol_stats(pf: Any, run: BookRun) -> pd.DataFrame:
                 "funding": float(sim.funding_paid[j]),
                 "roll": float((f["fees"] + f["slippage"])[f["reason"] == ROLL].sum()),
                 "rolls": int((f["reason"] == ROLL).sum() // 2),
-                "maker fills": int((f["order_type"] == 1).sum()),
+                # limit and stop-limit fills, less the crossed ones (one taker fill each)
+                "maker fills": int(np.isin(f["order_type"], (1, 3)).sum() - (lim["status"] == 4).sum()),
+                "stop fills": int((f["order_type"] == 2).sum()),
                 "partial fills": int((f["status"] == 1).sum()),
                 "limit orders": len(lim),
                 "limits filled": int((lim["status"] == 0).sum()),

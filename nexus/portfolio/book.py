@@ -22,6 +22,19 @@ One walk over the bars (``kernels_book.simulate_book_nb``), per bar:
    the time stop cancels it. Time in force: ``gtc`` (the time-out alone),
    ``day`` (also expires at the first bar of the next trading day), ``ioc``
    (only the bar after the decision may fill it; then it expires).
+   **Stop entries** (``order_type="stop"``) rest ``limit_offset`` beyond the
+   decision close (a buy stop above it, rounded away from it to the tick) and
+   fire when the bar trades at the stop (high >= stop for a buy): they fill
+   at the stop, or at the open when the bar gaps through it, plus slippage,
+   paying the taker fee. **Stop-limit entries** (``"stop_limit"``) fire the
+   same way and then rest as a limit ``stop_limit_offset`` beyond the stop
+   (0 = at the stop; a buy limit rounds down), filled by the limit rule:
+   on the firing bar, after a gap through the stop the whole bar counts,
+   otherwise only its close is surely after the trigger; from the next bar
+   on, its low (a buy) or high (a sell). Stops and stop-limits share the
+   limits' time-out, time in force and cancellation, and their records
+   (``limits``: order type, stop, the bar it fired, the outcome). Stop
+   levels of a position filled by any resting order start the next bar.
 3. **Stops, intrabar**, from the bar's open, high and low: stop loss and take
    profit at a fraction of the average entry fill price, a trailing stop
    from the best price of the bars *before* this one. A gap through a level
@@ -196,6 +209,7 @@ class BookInputs(NamedTuple):
     volume: np.ndarray
     funding: np.ndarray
     limit_offset: np.ndarray
+    stop_limit_offset: np.ndarray
     roll_gap: np.ndarray
     mult: np.ndarray
     tick: np.ndarray
@@ -239,7 +253,7 @@ def prepare_book(
     symbol_cap: float = 1.0, gross_cap: float = 1.0, daily_loss_limit: float = 0.0, max_drawdown: float = 0.0,
     cooloff_rows: int = 0, max_hold_rows: int = 0, min_hold_rows: int = 0, pyramid: bool = True,
     order_type: str = "market", limit_offset: float = 0.0, limit_offset_unit: str = "ticks", limit_timeout: int = 0,
-    timeout_action: str = "cancel", time_in_force: str = "gtc",
+    timeout_action: str = "cancel", time_in_force: str = "gtc", stop_limit_offset: float = 0.0,
 ) -> BookInputs:
     """Validate :func:`simulate_book`'s arguments and derive what the kernel reads (spreads, volatility,
     limit offsets); every derived row depends on its own and earlier rows only, so the inputs of a
@@ -248,6 +262,8 @@ def prepare_book(
     ``spread`` is the quoted spread in price units (NaN / None: Corwin-Schultz),
     ``funding`` the rate charged at each bar's close on position value (perpetuals only),
     ``day_id`` the trading day of each bar (default: UTC days of ``ts``, else one day).
+    ``order_type`` is ``"market"``, ``"limit"``, ``"stop"`` or ``"stop_limit"`` (entries; exits are market);
+    ``limit_offset`` and ``stop_limit_offset`` are in ``limit_offset_unit`` (ticks or quoted spreads).
     ``roll_gap[t, j]`` (futures): the first bar of a new front contract, prices from then on quoted in
     it, and the calendar spread new - old (NaN = no roll); the held position rolls at that bar's open.
     """
@@ -290,7 +306,8 @@ def prepare_book(
         raise ConfigError("max_participation must be in (0, 1]")
     for name, v in (("slippage", slippage), ("stop_loss", stop_loss), ("take_profit", take_profit),
                     ("trailing_stop", trailing_stop), ("daily_loss_limit", daily_loss_limit),
-                    ("max_drawdown", max_drawdown), ("limit_offset", limit_offset)):
+                    ("max_drawdown", max_drawdown), ("limit_offset", limit_offset),
+                    ("stop_limit_offset", stop_limit_offset)):
         if not (np.isfinite(v) and v >= 0.0):
             raise ConfigError(f"simulate_book: {name}={v!r} must be a finite number >= 0")
     mult = _cols(multiplier, k, "multiplier")
@@ -307,7 +324,7 @@ def prepare_book(
     if sm == enums.BookSlippage.volume and volume is None:
         raise ConfigError("slippage_model='volume' needs volume=; pass the bars' volume")
     # the estimates cost a pass over every bar: made only for the models that read them
-    if sm == enums.BookSlippage.spread or (ot == enums.OrderType.limit and limit_offset_unit == "spreads"):
+    if sm == enums.BookSlippage.spread or (ot != enums.OrderType.market and limit_offset_unit == "spreads"):
         quoted = _grid(spread, n, k, "spread", np.nan)
         half = np.where(np.isfinite(quoted), quoted / 2.0, corwin_schultz(h, lo) * c / 2.0)
     else:
@@ -317,11 +334,16 @@ def prepare_book(
     rolls = _grid(roll_gap, n, k, "roll_gap", np.nan)
     if np.isinf(rolls).any():
         raise ConfigError("simulate_book: roll_gap holds inf; use NaN where no roll happens")
-    unit = tick if limit_offset_unit == "ticks" else None
-    off = np.broadcast_to(limit_offset * unit[None, :], (n, k)) if unit is not None else limit_offset * 2.0 * half
-    off = np.ascontiguousarray(off, dtype=np.float64)
-    return BookInputs(o, h, lo, c, trad, dec, day, half, sig, vol, fund, off, rolls, mult, tick, lot, taker, maker, comm,
-                      exch, float(init_cash), fm, sm, float(slippage), float(max_participation), float(stop_loss),
+    def offset(x: float) -> np.ndarray:  # ticks, or quoted spreads (twice the half spread)
+        a = np.broadcast_to(x * tick[None, :], (n, k)) if limit_offset_unit == "ticks" else x * 2.0 * half
+        return np.ascontiguousarray(a, dtype=np.float64)
+
+    # read only when an entry order rests: market books skip the two grids
+    zeros = np.zeros((n, k)) if ot != enums.OrderType.stop_limit else None
+    off = offset(limit_offset) if ot != enums.OrderType.market else zeros
+    off2 = offset(stop_limit_offset) if ot == enums.OrderType.stop_limit else zeros
+    return BookInputs(o, h, lo, c, trad, dec, day, half, sig, vol, fund, off, off2, rolls, mult, tick, lot, taker, maker,
+                      comm, exch, float(init_cash), fm, sm, float(slippage), float(max_participation), float(stop_loss),
                       float(take_profit), float(trailing_stop), bool(stop_first), float(symbol_cap), float(gross_cap),
                       float(daily_loss_limit), float(max_drawdown), int(cooloff_rows), int(max_hold_rows),
                       int(min_hold_rows), bool(pyramid), ot, int(limit_timeout), timeout_action == "cross", tif)
@@ -341,7 +363,7 @@ def simulate_book(open: Any, high: Any, low: Any, close: Any, decision: Any, **o
     dec, ot, fm, sm, mult, c = x.decision, x.order_type, x.fill_model, x.slip_model, x.mult, x.close
     ts, init_cash = options.get("ts"), x.init_cash
     cap_f = max(16, int(np.isfinite(dec).sum()) * 3 + 4 * k)
-    cap_l = max(4, int(np.isfinite(dec).sum()) + 1) if ot == enums.OrderType.limit else 1
+    cap_l = max(4, int(np.isfinite(dec).sum()) + 1) if ot != enums.OrderType.market else 1
     while True:
         fills = np.zeros(cap_f, dtype=fill_dt)
         limits = np.zeros(cap_l, dtype=limit_dt)

@@ -26,7 +26,7 @@ Reason = _enum("Reason", "signal", "sl", "tp", "tsl", "end", "rebalance", "time_
                "drawdown_stop", "reversal", "roll")
 FillModel = _enum("FillModel", "aggressive", "realistic", "conservative")
 BookSlippage = _enum("BookSlippage", "none", "fixed", "ticks", "spread", "volume")
-OrderType = _enum("OrderType", "market", "limit")
+OrderType = _enum("OrderType", "market", "limit", "stop", "stop_limit")
 LimitStatus = _enum("LimitStatus", "filled", "resting", "cancelled", "expired", "crossed")
 TradeStatus = _enum("TradeStatus", "open", "closed")
 TradeDirection = _enum("TradeDirection", "long", "short")

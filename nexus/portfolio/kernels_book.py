@@ -9,7 +9,7 @@ The pipeline's layers hand over decisions (signed target weights, NaN = none);
 this kernel owns everything that turns them into fills: fill models, slippage,
 per-instrument fees, intrabar stops, the time stop, the minimum hold, the hard
 daily loss limit, the drawdown stop with its cool-off, symbol / gross caps,
-pyramiding, limit entries with a time-out, and funding. The phases of a bar
+pyramiding, limit, stop and stop-limit entries with a time-out, and funding. The phases of a bar
 are described in ``book.simulate_book``; ``tests/portfolio/book_reference.py``
 is a plain-Python reference written from that description.
 """
@@ -32,6 +32,8 @@ SL_VOLUME = 4
 # order types
 MARKET = 0
 LIMIT = 1
+STOP = 2
+STOP_LIMIT = 3
 # order reasons (enums.Reason)
 R_SIGNAL = 0
 R_SL = 1
@@ -163,28 +165,31 @@ C_LIM_W = 5
 C_LIM_PX = 6
 C_LIM_PREV_W = 7
 C_FUNDING = 8  # funding paid
-N_CFSTATE = 9
+C_LIM_STOP = 9
+N_CFSTATE = 10
 # int rows of [., k]
 C_ENTRY_BAR = 0
 C_STOP_FROM = 1  # first bar whose range the stops see
 C_PEND = 2  # a market order waits for the next bar's fill
 C_PEND_CODE = 3
-C_LIM = 4  # a resting limit entry
+C_LIM = 4  # a resting entry order (limit, stop or stop-limit)
 C_LIM_T = 5
 C_LIM_REC = 6
-N_CISTATE = 7
+C_LIM_TRIG = 7
+N_CISTATE = 8
 
 
 @njit(cache=True)
 def new_book_state(k, init_cash):
-    """The state before the first bar: (float scalars, int scalars, float [9, k], int [7, k])."""
+    """The state before the first bar: (float scalars, int scalars, float [10, k], int [8, k])."""
     fs = np.full(N_FSTATE, init_cash)  # cash, equity, peak, the day's opening equity
     return fs, np.zeros(N_ISTATE, np.int64), np.zeros((N_CFSTATE, k)), np.zeros((N_CISTATE, k), np.int64)
 
 
 @njit(cache=True)
 def book_bars_nb(
-    t0, t1, n, open_, high, low, close, tradable, decision, day_id, half_spread, sigma, volume, funding, limit_offset, roll_gap,
+    t0, t1, n, open_, high, low, close, tradable, decision, day_id, half_spread, sigma, volume, funding, limit_offset,
+    stop_limit_offset, roll_gap,
     mult, tick, lot, taker, maker, per_comm, per_exch,
     init_cash, fill_model, slip_model, slip_coef, max_part, stop_loss, take_profit, trailing, stop_first,
     symbol_cap, gross_cap, daily_loss_limit, max_drawdown, cooloff_rows, max_hold_rows, min_hold_rows, pyramid,
@@ -213,14 +218,16 @@ def book_bars_nb(
     extreme = cf[C_EXTREME]
     pend_w = cf[C_PEND_W]
     lim_w = cf[C_LIM_W]
-    lim_px = cf[C_LIM_PX]
+    lim_px = cf[C_LIM_PX]  # the limit price (a stop order: its stop)
+    lim_stop = cf[C_LIM_STOP]  # the stop price of a stop or stop-limit
     lim_prev_w = cf[C_LIM_PREV_W]
     funding_paid = cf[C_FUNDING]
     entry_bar = ci[C_ENTRY_BAR]
     stop_from = ci[C_STOP_FROM]
     pend = ci[C_PEND]
     pend_code = ci[C_PEND_CODE]
-    lim = ci[C_LIM]
+    lim = ci[C_LIM]  # a resting entry order (limit, stop or stop-limit)
+    lim_trig = ci[C_LIM_TRIG]  # a stop-limit whose stop has fired: now a resting limit
     lim_t = ci[C_LIM_T]
     lim_rec = ci[C_LIM_REC]
     for t in range(t0, t1):
@@ -240,6 +247,7 @@ def book_bars_nb(
                 continue
             if lim[j]:
                 lim_px[j] += g
+                lim_stop[j] += g
             if pos[j] == 0.0:
                 continue
             u = abs(pos[j])
@@ -322,7 +330,7 @@ def book_bars_nb(
                     else:
                         entry[j] = (entry[j] * abs(p) + px * u) / (abs(p) + u)
                     pos[j] = p + dp
-        # 1b. resting limit entries
+        # 1b. resting entry orders: limits, stops, stop-limits
         for j in range(k):
             if not lim[j]:
                 continue
@@ -348,8 +356,8 @@ def book_bars_nb(
                         u = abs(d)
                         off = _slip(slip_model, slip_coef, base, tick[j], half_spread[r, j], sigma[r, j],
                                     volume[r, j], u)
-                        dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, base, off, False, R_SIGNAL, LIMIT, F_FILLED,
-                                            mult[j], tick[j], taker[j], per_comm[j], per_exch[j])
+                        dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, base, off, False, R_SIGNAL, order_type,
+                                                F_FILLED, mult[j], tick[j], taker[j], per_comm[j], per_exch[j])
                         p = pos[j]
                         if p == 0.0:
                             entry[j] = px
@@ -369,10 +377,37 @@ def book_bars_nb(
                     limits[lim_rec[j]]["status"] = LS_EXPIRED
                     limits[lim_rec[j]]["done_idx"] = t
                 continue
-            lp = lim_px[j]
-            through = low[t, j] <= lp - tick[j] + _EPS * lp if buy else high[t, j] >= lp + tick[j] - _EPS * lp
-            if t <= lim_t[j] or not tradable[t, j] or not through:
+            if t <= lim_t[j] or not tradable[t, j]:
                 continue
+            lp = lim_px[j]
+            maker_fill = True
+            after = lp
+            if order_type == LIMIT or lim_trig[j]:
+                after = low[t, j] if buy else high[t, j]
+            else:  # a stop not yet fired: a trade at the stop (or a gap through it) fires it
+                sp = lim_stop[j]
+                o = open_[t, j]
+                if buy:
+                    hit = high[t, j] >= sp - _EPS * sp
+                    gap = o >= sp - _EPS * sp
+                else:
+                    hit = low[t, j] <= sp + _EPS * sp
+                    gap = o <= sp + _EPS * sp
+                if not hit:
+                    continue
+                if lim_rec[j] < limits.shape[0]:
+                    limits[lim_rec[j]]["trigger_idx"] = t
+                if order_type == STOP_LIMIT:
+                    lim_trig[j] = True
+                    # after a gap the whole bar follows the trigger; otherwise only the close surely does
+                    after = (low[t, j] if buy else high[t, j]) if gap else close[t, j]
+                else:  # a stop: a market order from the stop, or from the open after a gap
+                    maker_fill = False
+                    lp = o if gap else sp
+            if maker_fill:
+                through = after <= lp - tick[j] + _EPS * lp if buy else after >= lp + tick[j] - _EPS * lp
+                if not through:
+                    continue
             lim[j] = False
             eq_o = cash
             for q in range(k):
@@ -381,20 +416,25 @@ def book_bars_nb(
             d = _round_units(lim_w[j] * eq_o / (lp * mult[j]) - pos[j], lot[j])
             if d != 0.0 and (d > 0.0) == buy:
                 u = abs(d)
-                dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, lp, 0.0, True, R_SIGNAL, LIMIT, F_FILLED, mult[j],
-                                    tick[j], maker[j], per_comm[j], per_exch[j])
+                if maker_fill:
+                    dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, lp, 0.0, True, R_SIGNAL, order_type, F_FILLED,
+                                            mult[j], tick[j], maker[j], per_comm[j], per_exch[j])
+                else:
+                    off = _slip(slip_model, slip_coef, lp, tick[j], half_spread[r, j], sigma[r, j], volume[r, j], u)
+                    dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, lp, off, False, R_SIGNAL, order_type, F_FILLED,
+                                            mult[j], tick[j], taker[j], per_comm[j], per_exch[j])
                 p = pos[j]
                 if p == 0.0:
-                    entry[j] = lp
-                    extreme[j] = lp
+                    entry[j] = px
+                    extreme[j] = px
                     entry_bar[j] = t
                 else:
-                    entry[j] = (entry[j] * abs(p) + lp * u) / (abs(p) + u)
-                stop_from[j] = t + 1  # where in the bar the limit filled is unknown: stops start next bar
+                    entry[j] = (entry[j] * abs(p) + px * u) / (abs(p) + u)
+                stop_from[j] = t + 1  # where in the bar the order filled is unknown: stops start next bar
                 cash += dc
                 pos[j] = p + dp
             if lim_rec[j] < limits.shape[0]:
-                # nothing to fill (the size rounds to no lot at the limit): the order is void, not filled
+                # nothing to fill (the size rounds to no lot at the price): the order is void, not filled
                 limits[lim_rec[j]]["status"] = LS_FILLED if d != 0.0 and (d > 0.0) == buy else LS_CANCELLED
                 limits[lim_rec[j]]["done_idx"] = t
         # 2. intrabar stops on this bar's range
@@ -580,8 +620,8 @@ def book_bars_nb(
             prev_w = w[j] if not rev else 0.0
             gross += abs(new) - abs(w[j])
             w[j] = new
-            if order_type == LIMIT:
-                if rev:  # the old side closes at market; the new side rests as a limit
+            if order_type != MARKET:
+                if rev:  # the old side closes at market; the new side rests as a limit or stop
                     if fill_model == AGGRESSIVE:
                         u = abs(pos[j])
                         buy = pos[j] < 0.0
@@ -599,12 +639,21 @@ def book_bars_nb(
                     exit_code[t, j] = R_REVERSAL
                 if t + 1 < n:
                     off = limit_offset[t, j]
-                    px = close[t, j] - off if sgn > 0.0 else close[t, j] + off
-                    px = _round_price(px, tick[j], sgn < 0.0)  # a buy limit rounds down, a sell limit up
-                    if px > 0.0:
+                    sp = np.nan
+                    if order_type == LIMIT:  # inside the close; a buy limit rounds down, a sell limit up
+                        px = _round_price(close[t, j] - off if sgn > 0.0 else close[t, j] + off, tick[j], sgn < 0.0)
+                    else:  # a stop beyond the close, rounded away from it; a stop-limit's limit beyond the stop
+                        sp = _round_price(close[t, j] + off if sgn > 0.0 else close[t, j] - off, tick[j], sgn > 0.0)
+                        px = sp
+                        if order_type == STOP_LIMIT:
+                            off2 = stop_limit_offset[t, j]
+                            px = _round_price(sp + off2 if sgn > 0.0 else sp - off2, tick[j], sgn < 0.0)
+                    if px > 0.0 and not (sp <= 0.0):
                         lim[j] = True
                         lim_w[j] = new
                         lim_px[j] = px
+                        lim_stop[j] = sp
+                        lim_trig[j] = False
                         lim_t[j] = t
                         lim_prev_w[j] = prev_w
                         lim_rec[j] = nlim
@@ -613,8 +662,11 @@ def book_bars_nb(
                             limits[nlim]["col"] = j
                             limits[nlim]["idx"] = t
                             limits[nlim]["done_idx"] = -1
+                            limits[nlim]["trigger_idx"] = -1
                             limits[nlim]["price"] = px
+                            limits[nlim]["stop"] = sp
                             limits[nlim]["weight"] = new
+                            limits[nlim]["order_type"] = order_type
                             limits[nlim]["status"] = 1  # open until something happens
                         nlim += 1
                 continue
@@ -692,7 +744,8 @@ def book_bars_nb(
 
 @njit(cache=True)
 def simulate_book_nb(
-    open_, high, low, close, tradable, decision, day_id, half_spread, sigma, volume, funding, limit_offset, roll_gap,
+    open_, high, low, close, tradable, decision, day_id, half_spread, sigma, volume, funding, limit_offset,
+    stop_limit_offset, roll_gap,
     mult, tick, lot, taker, maker, per_comm, per_exch,
     init_cash, fill_model, slip_model, slip_coef, max_part, stop_loss, take_profit, trailing, stop_first,
     symbol_cap, gross_cap, daily_loss_limit, max_drawdown, cooloff_rows, max_hold_rows, min_hold_rows, pyramid,
@@ -714,7 +767,7 @@ def simulate_book_nb(
     fs, is_, cf, ci = new_book_state(k, init_cash)
     # the paper broker runs the same walk one bar at a time (portfolio.book_step)
     book_bars_nb(0, n, n, open_, high, low, close, tradable, decision, day_id, half_spread, sigma, volume, funding,
-                 limit_offset, roll_gap, mult, tick, lot, taker, maker, per_comm, per_exch,
+                 limit_offset, stop_limit_offset, roll_gap, mult, tick, lot, taker, maker, per_comm, per_exch,
                  init_cash, fill_model, slip_model, slip_coef, max_part, stop_loss, take_profit, trailing, stop_first,
                  symbol_cap, gross_cap, daily_loss_limit, max_drawdown, cooloff_rows, max_hold_rows, min_hold_rows,
                  pyramid, order_type, limit_timeout, timeout_cross, tif, fills, limits,

@@ -53,25 +53,30 @@ trade_dt = np.dtype(
 )
 
 # The book simulator's fills: an order record plus the split of its fees, its order type
-# (0 market, 1 limit) and status (0 filled, 1 partly filled: the rest follows on later bars).
+# (0 market, 1 limit, 2 stop, 3 stop-limit) and status (0 filled, 1 partly filled: the rest follows on later bars).
 fill_dt = np.dtype(
     [(name, order_dt.fields[name][0]) for name in order_dt.names]
     + [("commission", np.float64), ("exchange_fees", np.float64), ("order_type", np.int8), ("status", np.int8)],
     align=True,
 )
 
-# The book simulator's limit orders: placed on bar ``idx`` at ``price`` for target ``weight``; ``status``
-# 0 filled, 1 still resting at the end, 2 cancelled (new decision, book limit, or a size that rounds to
-# nothing at the limit), 3 expired (time-out),
-# 4 crossed (time-out, then filled at market); ``done_idx`` is the bar it ended (-1 = resting).
+# The book simulator's resting entry orders (limit, stop, stop-limit): placed on bar ``idx`` at ``price`` (the
+# limit; a stop order's stop) for target ``weight``; ``stop`` is the stop price of a stop or stop-limit (NaN for
+# a limit) and ``trigger_idx`` the bar it fired (-1 = never); ``order_type`` 1 limit, 2 stop, 3 stop-limit;
+# ``status`` 0 filled, 1 still resting at the end, 2 cancelled (new decision, book limit, or a size that rounds
+# to nothing at the price), 3 expired (time-out or time in force), 4 crossed (time-out, then filled at market);
+# ``done_idx`` is the bar it ended (-1 = resting).
 limit_dt = np.dtype(
     [
         ("id", np.int64),
         ("col", np.int64),
         ("idx", np.int64),
         ("done_idx", np.int64),
+        ("trigger_idx", np.int64),
         ("price", np.float64),
+        ("stop", np.float64),
         ("weight", np.float64),
+        ("order_type", np.int8),
         ("status", np.int8),
     ],
     align=True,

@@ -69,3 +69,33 @@ def vectorbt_engines():
     except Exception:  # noqa: BLE001
         pass
     return (vbt, engines), ""
+
+
+def vectorbt_side_by_side(ctx, vb, simulate, final, items: float, repeat: int):
+    """Time ``simulate(vbt, engine)`` (a vectorbt Portfolio) on each engine and compare its final values to ``final``.
+
+    Returns (name and seconds of the faster engine, the relative differences, extra figures, notes).
+    """
+    import gc
+
+    vbt, engines = vb
+    notes = [] if "rust" in engines else ["vectorbt-rust not available: numba engine only"]
+    extra, diffs = {}, []
+    ref_name, ref_t = "", None
+    for eng in engines:
+        vbt.settings["engine"] = eng
+        # the slow reference runs once per wide case after a compile/warm-up run
+        t = ctx.timeit(lambda eng=eng: simulate(vbt, eng), repeat=repeat)
+        p = simulate(vbt, eng)
+        fv = np.asarray(p.final_value(), dtype=np.float64).reshape(-1)
+        del p
+        gc.collect()
+        diff = float(np.max(np.abs(fv / final - 1.0)))
+        extra[f"vectorbt_{eng}_final_absdiff"] = float(np.max(np.abs(fv - final)))
+        diffs.append(diff)
+        extra[f"vectorbt_{eng}_rate"] = items / t
+        extra[f"vectorbt_{eng}_final_diff"] = diff
+        notes.append(f"vectorbt {eng}: {items / t / 1e6:.2f}M bar-cols/s, final value rel diff {diff:.1e}")
+        if ref_t is None or t < ref_t:
+            ref_name, ref_t = f"vectorbt {eng}", t
+    return ref_name, ref_t, diffs, extra, notes

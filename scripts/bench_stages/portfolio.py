@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from bench_stages._data import vectorbt_engines
+from bench_stages._data import vectorbt_engines, vectorbt_side_by_side
 
 NAME = "portfolio"
 ORDER = 30
@@ -122,31 +122,14 @@ def run(ctx) -> list:
         ref_name, ref_t = "", None
         diffs = []
         if vb is not None:
-            vbt, engines = vb
-            if "rust" not in engines:
-                notes.append("vectorbt-rust not available: numba engine only")
-            for eng in engines:
-                vbt.settings["engine"] = eng
+            def theirs(vbt, eng):
+                return vbt.Portfolio.from_signals(close, entries, exits, fees=FEES, slippage=SLIPPAGE,
+                                                  init_cash=INIT_CASH, size=SIZE, engine=eng)
 
-                def theirs(eng=eng):
-                    p = vbt.Portfolio.from_signals(close, entries, exits, fees=FEES, slippage=SLIPPAGE,
-                                                   init_cash=INIT_CASH, size=SIZE, engine=eng)
-                    return p
-
-                # the slow reference runs once per case after a compile/warm-up run
-                t = ctx.timeit(theirs, repeat=1 if m > 1 else min(ctx.repeat, 3))
-                p = theirs()
-                fv = np.asarray(p.final_value(), dtype=np.float64).reshape(-1)
-                del p
-                gc.collect()
-                diff = float(np.max(np.abs(fv / final - 1.0)))
-                extra[f"vectorbt_{eng}_final_absdiff"] = float(np.max(np.abs(fv - final)))
-                diffs.append(diff)
-                extra[f"vectorbt_{eng}_rate"] = items / t
-                extra[f"vectorbt_{eng}_final_diff"] = diff
-                notes.append(f"vectorbt {eng}: {items / t / 1e6:.2f}M bar-cols/s, final value rel diff {diff:.1e}")
-                if ref_t is None or t < ref_t:
-                    ref_name, ref_t = f"vectorbt {eng}", t
+            ref_name, ref_t, diffs, more, vb_notes = vectorbt_side_by_side(
+                ctx, vb, theirs, final, items, repeat=1 if m > 1 else min(ctx.repeat, 3))
+            extra.update(more)
+            notes.extend(vb_notes)
         else:
             notes.append(skip_note)
         peak = None

@@ -49,7 +49,7 @@ def test_the_pinned_cases_cover_every_key_of_both_schemas():
     def paths(d, prefix=""):
         for k, v in d.items():
             p = f"{prefix}.{k}" if prefix else k
-            if isinstance(v, dict) and k != "grid":
+            if isinstance(v, dict) and v and k != "grid":  # an empty table (books[].instruments) is a key
                 yield from paths(v, p)
             elif isinstance(v, list) and v and isinstance(v[0], dict):
                 yield from paths(v[0], f"{p}[]")

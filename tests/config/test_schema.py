@@ -98,7 +98,8 @@ def test_file_beats_profile_and_set_beats_file():
 
 def test_books_rows_are_filled_and_replace_the_default_books():
     cfg = BACKTEST.resolve({"books": [{"name": "eth", "symbols": ["ETHUSDT/1m"]}]}, "f.toml")
-    assert cfg["books"] == [{"name": "eth", "symbols": ["ETHUSDT/1m"], "clock": "1m", "capital": 10_000_000.0}]
+    assert cfg["books"] == [{"name": "eth", "symbols": ["ETHUSDT/1m"], "clock": "1m", "capital": 10_000_000.0,
+                             "instruments": {}}]
     assert [b["name"] for b in BACKTEST.defaults()["books"]] == ["main", "NQ-1h", "NQ-1d"]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -87,3 +89,39 @@ def test_cli_config_error_is_one_line_exit_2(small_store, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and "stop_loss = 2.5 is out of range" in err and str(bad) in err
+
+
+@pytest.mark.parametrize("order_type", ["stop", "stop_limit"])
+def test_layer8_sends_stop_and_stop_limit_entries(small_store, order_type):
+    cfg = _cfg(small_store, execution__order_type=order_type, execution__limit_offset=2.0,
+               execution__stop_limit_offset=1.0, execution__limit_timeout="30m")
+    s = backtest(cfg).main.symbol_stats
+    orders = s["limit orders"].sum()
+    assert orders > 0
+    ended = s[["limits filled", "limits cancelled", "limits expired", "limits crossed"]].sum().sum()
+    assert 0 <= orders - ended <= len(s)  # at most one order per series still rests at the end
+    filled = int(s["limits filled"].sum())
+    assert filled > 0
+    if order_type == "stop":  # stop entries are taker fills
+        assert int(s["stop fills"].sum()) == filled + int(s["limits crossed"].sum()) and s["maker fills"].sum() == 0
+    else:
+        assert int(s["maker fills"].sum()) == filled and s["stop fills"].sum() == 0
+
+
+def test_a_books_own_nq_rate_is_what_each_contract_pays_per_side(small_store):
+    from nexus.pipeline.cache import StageCache
+
+    cfg = _cfg(small_store)
+    cfg.books[0].symbols = ["BTCUSDT/1m", "NQ/5m"]
+    cfg.books.append(dataclasses.replace(cfg.books[0], name="own"))
+    cfg.books[1].instruments = {"NQ": {"commission_per_contract": 0.5, "exchange_fee_per_contract": 0.25}}
+    # one stage cache for both books: everything but the rates is shared, so the rates must key the simulation
+    res = backtest(cfg, cache=StageCache())
+    own, packaged = res.books["own"].symbol_stats.loc["NQ/5m"], res.books["main"].symbol_stats.loc["NQ/5m"]
+    assert own["quantity traded"] > 0 and packaged["quantity traded"] > 0
+    # every NQ fill (entries, exits, rolls) pays 0.5 + 0.25 per contract and side, nothing on notional
+    assert own["fees"] == pytest.approx(0.75 * own["quantity traded"], rel=1e-12)
+    assert own["commission"] == pytest.approx(0.5 * own["quantity traded"], rel=1e-12)
+    assert own["exchange fees"] == pytest.approx(0.25 * own["quantity traded"], rel=1e-12)
+    # the other book pays instruments.toml's 0.85 + 1.40
+    assert packaged["fees"] == pytest.approx(2.25 * packaged["quantity traded"], rel=1e-12)

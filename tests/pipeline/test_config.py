@@ -64,7 +64,7 @@ def test_file_values_beat_profile_and_overrides_beat_file(tmp_path):
      "books[0] ('x'): NQ/5m is finer than the book clock '1h'; use a clock <= 5m"),
     ("[[books]]\nname='a'\n[[books]]\nname='a'\n", "books[1] ('a'): duplicate book name; give each book its own name"),
     ("[[books]]\nname='a'\ncapital=0\n", "books[0].capital = 0 is out of range: allowed x > 0"),
-    ("[[books]]\nnme='a'\n", "unknown key books[0].nme: allowed keys in [[books]]: name, symbols, clock, capital"),
+    ("[[books]]\nnme='a'\n", "unknown key books[0].nme: allowed keys in [[books]]: name, symbols, clock, capital, instruments"),
     ("books = []\n", "books = [] has the wrong type: allowed a non-empty array of tables [[books]]"),
     ("[risk]\nposition_cap = 0.3\nsymbol_cap = 0.2\n", "risk.symbol_cap (0.2) is below risk.position_cap (0.3); raise symbol_cap"),
     ("[layers.execution]\nenabled = false\n",
@@ -155,3 +155,39 @@ def test_section_classes_come_from_the_schema_and_pickle():
     cfg = BacktestConfig.from_dict({"profile": "original"})
     again = pickle.loads(pickle.dumps(cfg))  # engines may ship configs to worker processes
     assert again.to_dict() == cfg.to_dict() and type(again.risk).__module__ == "nexus.pipeline.config"
+
+
+BOOK = '[[books]]\nname = "b"\nsymbols = ["BTCUSDT/1m", "NQ/5m"]\nclock = "1m"\n'
+
+
+def test_a_book_overrides_its_instruments_costs(tmp_path):
+    cfg = BacktestConfig.from_toml(write(tmp_path, BOOK + "[books.instruments.NQ]\ncommission_per_contract = 0.5\n"
+                                         "[books.instruments.BTCUSDT]\ntaker_fee = 0.0004\n"))
+    from nexus.pipeline.config import book_instruments
+
+    insts = book_instruments(cfg.books[0], "here")
+    assert (insts["NQ"].commission_per_contract, insts["NQ"].exchange_fee_per_contract) == (0.5, 1.4)  # the other stays
+    assert (insts["BTCUSDT"].taker_fee, insts["BTCUSDT"].maker_fee) == (0.0004, 0.001)
+    assert insts["NQ"].multiplier == 20.0 and insts["NQ"].tick_size == 0.25
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("[books.instruments.ETHUSDT]\ntaker_fee = 0.0004\n", r"\['ETHUSDT'\] not traded by this book; allowed: BTCUSDT, NQ"),
+    ("[books.instruments.NQ]\ncommission = 0.5\n", r"unknown cost key\(s\) \['commission'\]; allowed: maker_fee, taker_fee, "
+                                                   "commission_per_contract, exchange_fee_per_contract"),
+    ("[books.instruments.NQ]\ncommission_per_contract = -1.0\n", "commission_per_contract must be >= 0"),
+    ("[books.instruments.NQ]\ntaker_fee = 0.5\n", r"taker_fee 0.5 is a fraction of notional"),
+    ("[books.instruments.NQ]\ntaker_fee = 'low'\n", "taker_fee must be a number"),
+    ("[books]\ninstruments = 3\n", "give a table per instrument"),
+])
+def test_book_instrument_overrides_are_refused_with_the_valid_choices(tmp_path, extra, message):
+    text = BOOK + extra if extra.startswith("[books.") else BOOK + "instruments = 3\n"
+    with pytest.raises(ConfigError, match=message) as e:
+        BacktestConfig.from_toml(write(tmp_path, text))
+    assert "bt.toml: books[0] ('b'): instruments" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_book_instrument_overrides_need_instrument_fees(tmp_path):
+    text = BOOK + "[books.instruments.NQ]\ncommission_per_contract = 0.5\n[costs]\ninstrument_fees = false\n"
+    with pytest.raises(ConfigError, match="overrides need costs.instrument_fees = true"):
+        BacktestConfig.from_toml(write(tmp_path, text))

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 EPS = 1e-9
+KIND = {"market": 0, "limit": 1, "stop": 2, "stop_limit": 3}
 REASON = {"signal": 0, "sl": 1, "tp": 2, "tsl": 3, "time_stop": 6, "daily_loss_limit": 7, "drawdown_stop": 8,
           "reversal": 9, "roll": 10}
 
@@ -51,7 +52,7 @@ class Ref:
 
 def run(o, h, l, c, dec, *, tradable, day, half, sigma, volume, funding, offset, rolls, mult, tick, lot, taker, maker,
         comm, exch, cash, fill, slip_model, slip, max_part, sl, tp, trail, stop_first, symbol_cap, gross_cap, dll,
-        mdd, cooloff, max_hold, min_hold, pyramid, order_type, timeout, cross, tif="gtc"):
+        mdd, cooloff, max_hold, min_hold, pyramid, order_type, timeout, cross, tif="gtc", stop_offset=None):
     n, k = len(c), len(c[0])
     cols = [Col() for _ in range(k)]
     out = Ref()
@@ -114,6 +115,8 @@ def run(o, h, l, c, dec, *, tradable, day, half, sigma, volume, funding, offset,
             s = cols[j]
             if s.limit is not None:
                 s.limit["px"] += gap
+                if s.limit["stop"] is not None:
+                    s.limit["stop"] += gap
             if s.pos == 0:
                 continue
             size, long = abs(s.pos), s.pos > 0
@@ -175,7 +178,7 @@ def run(o, h, l, c, dec, *, tradable, day, half, sigma, volume, funding, offset,
                     if d != 0 and (d > 0) == buy:
                         before = s.pos
                         px = trade(t, j, abs(d), buy, o[t][j], slippage(j, o[t][j], abs(d), prev), False, "signal",
-                                   1, 0)
+                                   KIND[order_type], 0)
                         opened(t, j, before, abs(d), px, t)
                         s.stops_from = t
                         end_limit(j, t, 4)
@@ -183,20 +186,40 @@ def run(o, h, l, c, dec, *, tradable, day, half, sigma, volume, funding, offset,
                 s.weight = lim["prev_w"]
                 end_limit(j, t, 3)
                 continue
-            p = lim["px"]
-            through = l[t][j] <= p - tick[j] + EPS * p if buy else h[t][j] >= p + tick[j] - EPS * p
-            if t <= lim["t"] or not tradable[t][j] or not through:
+            if t <= lim["t"] or not tradable[t][j]:
+                continue
+            price, is_maker = lim["px"], True
+            if lim["stop"] is not None and not lim["fired"]:
+                stop = lim["stop"]
+                fired = h[t][j] >= stop - EPS * stop if buy else l[t][j] <= stop + EPS * stop
+                if not fired:
+                    continue
+                gapped = o[t][j] >= stop - EPS * stop if buy else o[t][j] <= stop + EPS * stop
+                lim["rec"]["trigger_idx"] = t
+                if order_type == "stop":
+                    # a market order from here: the stop, or the open when the bar opened beyond it
+                    price, is_maker, ok = (o[t][j] if gapped else stop), False, True
+                else:
+                    lim["fired"] = True
+                    # which prices came after the trigger: all of a gapped bar; otherwise the close at least
+                    seen = (l[t][j] if buy else h[t][j]) if gapped else c[t][j]
+                    ok = seen <= price - tick[j] + EPS * price if buy else seen >= price + tick[j] - EPS * price
+            else:
+                ok = (l[t][j] <= price - tick[j] + EPS * price if buy
+                      else h[t][j] >= price + tick[j] - EPS * price)
+            if not ok:
                 continue
             eq = book_value(o[t])
-            d = round_size(lim["w"] * eq / (p * mult[j]) - s.pos, lot[j])
+            d = round_size(lim["w"] * eq / (price * mult[j]) - s.pos, lot[j])
             if d != 0 and (d > 0) == buy:
                 before = s.pos
-                trade(t, j, abs(d), buy, p, 0.0, True, "signal", 1, 0)
-                opened(t, j, before, abs(d), p, t + 1)
+                move = 0.0 if is_maker else slippage(j, price, abs(d), prev)
+                px = trade(t, j, abs(d), buy, price, move, is_maker, "signal", KIND[order_type], 0)
+                opened(t, j, before, abs(d), px, t + 1)
                 s.stops_from = t + 1
                 end_limit(j, t, 0)
             else:
-                end_limit(j, t, 2)  # the size rounds to nothing at the limit price
+                end_limit(j, t, 2)  # the size rounds to nothing at the order's price
         # 3. stops
         for j in range(k):
             s = cols[j]
@@ -325,7 +348,7 @@ def run(o, h, l, c, dec, *, tradable, day, half, sigma, volume, funding, offset,
             s.weight = new
             if reverse:
                 out.exits[(t, j)] = REASON["reversal"]
-            if order_type == "limit":
+            if order_type != "market":
                 if reverse:
                     if fill == "aggressive":
                         u = abs(s.pos)
@@ -334,12 +357,24 @@ def run(o, h, l, c, dec, *, tradable, day, half, sigma, volume, funding, offset,
                     elif t + 1 < n:
                         s.pending = (0.0, "reversal")
                 if t + 1 < n:
-                    p = c[t][j] - offset[t][j] if sign > 0 else c[t][j] + offset[t][j]
-                    p = round_price(p, tick[j], sign < 0)
-                    if p > 0:
-                        rec = dict(col=j, idx=t, done_idx=-1, price=p, weight=new, status=1)
+                    stop = None
+                    if order_type == "limit":
+                        p = round_price(c[t][j] - offset[t][j] if sign > 0 else c[t][j] + offset[t][j], tick[j],
+                                        sign < 0)
+                    else:
+                        # the stop lies beyond the close, rounded away from it; a stop-limit's limit beyond the stop
+                        stop = round_price(c[t][j] + offset[t][j] if sign > 0 else c[t][j] - offset[t][j], tick[j],
+                                           sign > 0)
+                        p = stop
+                        if order_type == "stop_limit":
+                            extra = stop_offset[t][j]
+                            p = round_price(stop + extra if sign > 0 else stop - extra, tick[j], sign < 0)
+                    if p > 0 and (stop is None or stop > 0):
+                        rec = dict(col=j, idx=t, done_idx=-1, trigger_idx=-1, price=p,
+                                   stop=float("nan") if stop is None else stop, weight=new,
+                                   order_type=KIND[order_type], status=1)
                         out.limits.append(rec)
-                        s.limit = dict(w=new, px=p, t=t, prev_w=prev_w, rec=rec)
+                        s.limit = dict(w=new, px=p, stop=stop, fired=False, t=t, prev_w=prev_w, rec=rec)
                 continue
             if fill != "aggressive":
                 if t + 1 < n:

@@ -70,6 +70,7 @@ def cases(draw, order_type):
         limit_offset_unit=draw(st.sampled_from(["ticks", "spreads"])), limit_timeout=draw(st.integers(0, 4)),
         timeout_action=draw(st.sampled_from(["cancel", "cross"])),
         time_in_force=draw(st.sampled_from(["gtc", "day", "ioc"])),
+        stop_limit_offset=draw(st.sampled_from([0.0, 1.0, 4.0])),
     )
     return o, h, lo, c, dec, kw
 
@@ -80,8 +81,10 @@ def _reference(o, h, lo, c, dec, kw):
     quoted = np.full((n, k), np.nan) if kw["spread"] is None else kw["spread"]
     half = np.where(np.isfinite(quoted), quoted / 2.0, corwin_schultz(h, lo) * c / 2.0)
     tick = np.asarray(kw["tick_size"], dtype=float)
-    off = (np.broadcast_to(kw["limit_offset"] * tick, (n, k)) if kw["limit_offset_unit"] == "ticks"
-           else kw["limit_offset"] * 2.0 * half)
+    def offset(x):
+        return np.broadcast_to(x * tick, (n, k)) if kw["limit_offset_unit"] == "ticks" else x * 2.0 * half
+
+    off, off2 = offset(kw["limit_offset"]), offset(kw["stop_limit_offset"])
     return ref.run(
         o.tolist(), h.tolist(), lo.tolist(), c.tolist(), dec.tolist(), tradable=kw["tradable"].tolist(),
         day=kw["day_id"].tolist(), half=half.tolist(), sigma=rolling_sigma(c).tolist(), volume=kw["volume"].tolist(),
@@ -93,7 +96,7 @@ def _reference(o, h, lo, c, dec, kw):
         gross_cap=kw["gross_cap"], dll=kw["daily_loss_limit"], mdd=kw["max_drawdown"], cooloff=kw["cooloff_rows"],
         max_hold=kw["max_hold_rows"], min_hold=kw["min_hold_rows"], pyramid=kw["pyramid"],
         order_type=kw["order_type"], timeout=kw["limit_timeout"], cross=kw["timeout_action"] == "cross",
-        tif=kw["time_in_force"])
+        tif=kw["time_in_force"], stop_offset=np.asarray(off2).tolist())
 
 
 def _compare(case):
@@ -106,8 +109,8 @@ def _compare(case):
             assert got[f] == pytest.approx(want[f], rel=1e-9, abs=1e-9), (f, got, want)
     assert len(sim.limits) == len(r.limits)
     for got, want in zip(sim.limits, r.limits):
-        for f in ("col", "idx", "done_idx", "price", "weight", "status"):
-            assert got[f] == pytest.approx(want[f], rel=1e-12, abs=1e-12), (f, got, want)
+        for f in ("col", "idx", "done_idx", "trigger_idx", "price", "stop", "weight", "order_type", "status"):
+            assert got[f] == pytest.approx(want[f], rel=1e-12, abs=1e-12, nan_ok=True), (f, got, want)
     np.testing.assert_allclose(sim.value, r.value, rtol=1e-9, atol=1e-6)
     rej = {(int(t), int(j)): int(sim.reason[t, j]) for t, j in zip(*np.nonzero(sim.reason))}
     assert rej == r.rejected
@@ -116,16 +119,12 @@ def _compare(case):
     return sim
 
 
+@pytest.mark.parametrize("order_type", ["market", "limit", "stop", "stop_limit"])
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cases("market"))
-def test_market_orders_match_reference(case):
-    _compare(case)
-
-
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cases("limit"))
-def test_limit_orders_match_reference(case):
-    _compare(case)
+@given(data=st.data())
+def test_orders_match_reference(order_type, data):
+    """500 random books per order type: fills, fees, records, exits, rejections and equity as the reference's."""
+    _compare(data.draw(cases(order_type)))
 
 
 def _flat(n, px=100.0):
@@ -256,7 +255,7 @@ def _cut(case, t):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cases("market") | cases("limit"), st.floats(0.1, 0.95))
+@given(cases("market") | cases("limit") | cases("stop") | cases("stop_limit"), st.floats(0.1, 0.95))
 def test_truncating_the_bars_never_changes_the_past(case, frac):
     """Causality: the book simulated on bars 0..t-1 agrees with the full run on every output before t."""
     o, h, lo, c, dec, kw = case
@@ -305,3 +304,68 @@ def test_time_in_force_day_and_ioc_expire_a_resting_limit():
     assert len(dayo.fills) == 0 and dayo.limits["status"].tolist() == [3] and dayo.limits["done_idx"].tolist() == [2]
     with pytest.raises(ConfigError, match="'gtc', 'day', 'ioc'"):
         simulate_book(o, h, lo, c, dec, time_in_force="fok", **kw)
+
+
+def test_stop_entry_fires_on_a_trade_at_the_stop_and_fills_at_the_open_after_a_gap():
+    o, h, lo, c = _flat(5)
+    dec = np.full((5, 1), np.nan)
+    dec[0, 0] = 1.0  # buy stop 2 ticks above the 100.00 close: 100.02
+    h[1, 0] = 100.01  # below the stop: nothing
+    h[2, 0] = 100.02  # a trade at the stop fires it: fills at the stop plus one tick of slippage
+    kw = dict(init_cash=1000.0, tick_size=0.01, order_type="stop", limit_offset=2, taker_fee=0.001,
+              maker_fee=0.0002, slippage_model="ticks", slippage=1.0)
+    sim = simulate_book(o, h, lo, c, dec, **kw)
+    f = sim.fills
+    assert f["idx"].tolist() == [2] and f["price"][0] == pytest.approx(100.03) and f["order_type"].tolist() == [2]
+    size = 1000.0 / 100.02  # sized at the stop on equity at the open
+    assert f["size"][0] == pytest.approx(size) and f["fees"][0] == pytest.approx(size * 100.03 * 0.001)
+    assert sim.limits["status"].tolist() == [0] and sim.limits["trigger_idx"].tolist() == [2]
+    assert sim.limits["stop"].tolist() == pytest.approx([100.02]) and sim.limits["order_type"].tolist() == [2]
+    # bar 2 opens at 101 above the stop: the fill is at the open, not at the stop
+    o2, h2 = o.copy(), h.copy()
+    o2[2, 0], h2[2, 0] = 101.0, 101.0
+    gap = simulate_book(o2, h2, lo, c, dec, **kw)
+    assert gap.fills["price"].tolist() == pytest.approx([101.01])
+    # a sell stop mirrors it: 100.00 - 2 ticks, fired by a low at 99.98
+    sell = np.where(np.isfinite(dec), -1.0, np.nan)
+    l3 = lo.copy()
+    l3[3, 0] = 99.98
+    s = simulate_book(o, o.copy(), l3, c, sell, **kw)
+    assert s.fills["idx"].tolist() == [3] and s.fills["side"].tolist() == [1]
+    assert s.fills["price"].tolist() == pytest.approx([99.97])
+
+
+def test_stop_limit_fires_then_fills_by_the_limit_rule_with_the_maker_fee():
+    o, h, lo, c = _flat(6)
+    dec = np.full((6, 1), np.nan)
+    dec[0, 0] = 1.0  # stop 100.02, limit 1 tick beyond: 100.03
+    h[1, 0] = 100.50  # fires; closes at 100.00 <= 100.03 - 0.01: the limit traded through after the trigger
+    kw = dict(init_cash=1000.0, tick_size=0.01, order_type="stop_limit", limit_offset=2, stop_limit_offset=1,
+              taker_fee=0.001, maker_fee=0.0002, slippage_model="ticks", slippage=1.0)
+    sim = simulate_book(o, h, lo, c, dec, **kw)
+    assert sim.fills["idx"].tolist() == [1] and sim.fills["price"].tolist() == [100.03]
+    assert sim.fills["fees"][0] == pytest.approx(sim.fills["size"][0] * 100.03 * 0.0002)  # maker, no slippage
+    assert sim.fills["slippage"].tolist() == [0.0] and sim.fills["order_type"].tolist() == [3]
+    # fired on bar 1 but closed at 100.03 (only a touch of the limit): it rests, and bar 3's low fills it
+    c2, o2, h2, l2 = c.copy(), o.copy(), h.copy(), lo.copy()
+    c2[1, 0] = 100.03
+    o2[2, 0] = c2[2, 0] = h2[2, 0] = l2[2, 0] = 100.2  # no trade through 100.02 on bar 2
+    o2[3, 0] = h2[3, 0] = c2[3, 0] = 100.2
+    l2[3, 0] = 100.02
+    rest = simulate_book(o2, h2, l2, c2, dec, **kw)
+    assert rest.fills["idx"].tolist() == [3] and rest.limits["trigger_idx"].tolist() == [1]
+    assert rest.limits["status"].tolist() == [0] and rest.limits["done_idx"].tolist() == [3]
+    # the same under IOC expires on bar 2; an opposite decision on bar 2 cancels it
+    ioc = simulate_book(o2, h2, l2, c2, dec, time_in_force="ioc", **kw)
+    assert len(ioc.fills) == 0 and ioc.limits["status"].tolist() == [3] and ioc.limits["done_idx"].tolist() == [2]
+    d2 = dec.copy()
+    d2[1, 0] = -1.0
+    opp = simulate_book(o2, h2, l2, c2, d2, **kw)
+    assert opp.limits["status"].tolist()[0] == 2 and opp.limits["done_idx"].tolist()[0] == 1
+    assert opp.limits["order_type"].tolist() == [3, 3] and opp.limits["weight"].tolist() == [1.0, -1.0]
+
+
+def test_unknown_order_type_is_refused_with_the_valid_list():
+    o, h, lo, c = _flat(3)
+    with pytest.raises(ConfigError, match="'market', 'limit', 'stop', 'stop_limit'"):
+        simulate_book(o, h, lo, c, np.full((3, 1), np.nan), order_type="trailing")

@@ -4,8 +4,9 @@ Decisions made on each symbol's own bars are placed on the book's clock at
 the first clock instant at or after the deciding bar's close (never
 earlier). This layer only chooses *what* is sent and how: the order type
 (``execution.order_type``: market, or limit entries ``limit_offset`` ticks /
-spreads inside the decision close that rest ``limit_timeout`` and are then
-cancelled or cross), the fill and slippage models, each instrument's fees,
+spreads inside the decision close, or stop / stop-limit entries with their stop
+that far beyond it, resting ``limit_timeout`` and then cancelled or crossing),
+the fill and slippage models, each instrument's fees,
 and the book's rules (stops, time stop, minimum hold, daily loss limit,
 drawdown stop, caps, pyramiding) as parameters. Every rule is applied, and
 every number computed, by :func:`nexus.portfolio.book.simulate_book`; nothing
@@ -110,7 +111,7 @@ def book_options(ck: Any, cfg: Any, capital: float, instruments: list[Any], cloc
                   min_hold_rows=_rows(R.min_hold, clock, at_least_one=False), pyramid=R.pyramid,
                   order_type=E.order_type, limit_offset=E.limit_offset, limit_offset_unit=E.limit_offset_unit,
                   limit_timeout=_rows(E.limit_timeout, clock), timeout_action=E.timeout_action,
-                  time_in_force=E.time_in_force)
+                  time_in_force=E.time_in_force, stop_limit_offset=E.stop_limit_offset)
     else:
         kw.update(symbol_cap=1.0, gross_cap=float(len(instruments)), pyramid=False)
     return kw
