@@ -50,7 +50,8 @@ def _same(a, b):
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cases("market") | cases("limit"), st.lists(st.integers(1, 4), min_size=1, max_size=4), st.integers(0, 3))
+@given(cases("market") | cases("limit") | cases("stop") | cases("stop_limit"),
+       st.lists(st.integers(1, 4), min_size=1, max_size=4), st.integers(0, 3))
 def test_stepping_equals_the_full_walk_to_the_last_digit(case, chunks, save_every):
     o, h, lo, c, dec, kw = case
     full = simulate_book(o, h, lo, c, dec, **kw)
