@@ -165,3 +165,34 @@ def test_sigkill_between_steps_loses_no_bar_and_sends_no_order_twice(tmp_path, c
     a, b = resumed.tables(), whole.tables()
     assert len(a["orders"]) > 0 and compare_tables(a, b, "paper") == []  # no order lost or sent twice
     _same_as_backtest(resumed)
+
+
+def test_ctrl_c_stops_after_the_current_step_with_the_state_saved(tmp_path):
+    """SIGINT to a running loop: it finishes the step it is in, saves, and exits 0; a restart goes on."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    cmd = [sys.executable, "-m", "tests.paper.live_child", str(tmp_path)]
+    child = subprocess.Popen(cmd, cwd=repo, env=env)
+    session_file = tmp_path / "state" / "session.json"
+    deadline = time.time() + 120
+    while time.time() < deadline and child.poll() is None:
+        try:
+            if json.loads(session_file.read_text())["steps"] >= 5:
+                break
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.01)
+    child.send_signal(signal.SIGINT)
+    assert child.wait(timeout=60) == 0
+    log = (tmp_path / "log.txt").read_text()
+    assert "stopping after the current step" in log
+    stopped = PaperSession.restore(tmp_path / "state", _config(tmp_path / "bars"), BarStore(tmp_path / "bars"))
+    assert 5 <= stopped.info.steps and len(stopped.records.ts) < WARM + SPAN - 2
