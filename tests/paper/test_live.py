@@ -124,11 +124,11 @@ def test_a_gap_longer_than_the_limit_pauses_and_a_restart_goes_on(tmp_path, cryp
     _same_as_backtest(again)
 
 
-def test_sigkill_between_steps_loses_no_bar_and_sends_no_order_twice(tmp_path, crypto):
-    """A real process killed with SIGKILL half-way, then restarted: the same records as a run never killed."""
+def _child(tmp_path, min_steps):
+    """The live loop of tests/paper/live_child.py in its own process, once it has made ``min_steps`` steps:
+    (process, the command that starts it again, its working folder and environment)."""
     import json
     import os
-    import signal
     import subprocess
     import sys
     import time
@@ -140,17 +140,23 @@ def test_sigkill_between_steps_loses_no_bar_and_sends_no_order_twice(tmp_path, c
     child = subprocess.Popen(cmd, cwd=repo, env=env)
     session_file = tmp_path / "state" / "session.json"
     deadline = time.time() + 120
-    steps = 0
     while time.time() < deadline and child.poll() is None:
-        if session_file.exists():
-            try:
-                steps = json.loads(session_file.read_text())["steps"]
-            except (OSError, ValueError):
-                steps = 0
-            if steps >= 15:
+        try:
+            if json.loads(session_file.read_text())["steps"] >= min_steps:
                 break
+        except (OSError, ValueError, KeyError):
+            pass
         time.sleep(0.01)
-    assert child.poll() is None, "the child finished before it could be killed"
+    assert child.poll() is None, "the child finished before it could be stopped"
+    return child, cmd, repo, env
+
+
+def test_sigkill_between_steps_loses_no_bar_and_sends_no_order_twice(tmp_path, crypto):
+    """A real process killed with SIGKILL half-way, then restarted: the same records as a run never killed."""
+    import signal
+    import subprocess
+
+    child, cmd, repo, env = _child(tmp_path, 15)
     child.send_signal(signal.SIGKILL)
     child.wait()
     killed = PaperSession.restore(tmp_path / "state", _config(tmp_path / "bars"), BarStore(tmp_path / "bars"))
@@ -168,28 +174,10 @@ def test_sigkill_between_steps_loses_no_bar_and_sends_no_order_twice(tmp_path, c
 
 
 def test_ctrl_c_stops_after_the_current_step_with_the_state_saved(tmp_path):
-    """SIGINT to a running loop: it finishes the step it is in, saves, and exits 0; a restart goes on."""
-    import json
-    import os
+    """SIGINT to a running loop: it finishes the step it is in, saves, and exits 0."""
     import signal
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
 
-    repo = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": str(repo)}
-    cmd = [sys.executable, "-m", "tests.paper.live_child", str(tmp_path)]
-    child = subprocess.Popen(cmd, cwd=repo, env=env)
-    session_file = tmp_path / "state" / "session.json"
-    deadline = time.time() + 120
-    while time.time() < deadline and child.poll() is None:
-        try:
-            if json.loads(session_file.read_text())["steps"] >= 5:
-                break
-        except (OSError, ValueError, KeyError):
-            pass
-        time.sleep(0.01)
+    child, _, _, _ = _child(tmp_path, 5)
     child.send_signal(signal.SIGINT)
     assert child.wait(timeout=60) == 0
     log = (tmp_path / "log.txt").read_text()
