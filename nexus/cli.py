@@ -17,7 +17,7 @@ import sys
 from nexus.errors import NexusError
 
 # order = order in `nexus --help`
-COMMAND_MODULES = ("data", "mqscore", "check", "train", "models", "backtest", "sweep", "runs", "config")
+COMMAND_MODULES = ("data", "mqscore", "check", "train", "models", "backtest", "paper", "sweep", "runs", "config")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,12 +7,13 @@
 """
 
 from nexus.config.backtest import BACKTEST
+from nexus.config.paper import PAPER
 from nexus.config.literal import parse_set, parse_value, read_toml
 from nexus.config.render import markdown_table, to_toml
 from nexus.config.schema import Key, Schema, Section, merge
 from nexus.config.sweep import PIPELINE_SWEEP, SWEEP
 
-SCHEMAS = {"backtest": BACKTEST, "sweep": SWEEP, "pipeline_sweep": PIPELINE_SWEEP}
+SCHEMAS = {"backtest": BACKTEST, "sweep": SWEEP, "pipeline_sweep": PIPELINE_SWEEP, "paper": PAPER}
 
-__all__ = ["BACKTEST", "SWEEP", "PIPELINE_SWEEP", "SCHEMAS", "Key", "Section", "Schema", "parse_set", "parse_value", "read_toml",
+__all__ = ["BACKTEST", "SWEEP", "PIPELINE_SWEEP", "PAPER", "SCHEMAS", "Key", "Section", "Schema", "parse_set", "parse_value", "read_toml",
            "markdown_table", "to_toml", "merge"]

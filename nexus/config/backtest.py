@@ -46,6 +46,8 @@ BACKTEST = Schema(
             START,
             END,
             Key("warmup_bars", "int", 200, "bars per series before any decision (MQScore window)", lo=0),
+            Key("trade_start", "str", "", 'first clock bar (UTC) whose decisions send orders; bars from `start` on '
+                'before it are warm-up only (what a paper session read before it began); empty = from `start`'),
             Key("out", "str", "reports", "report folder"),
             Key("runs", "str", "runs", 'run records: each backtest writes a folder here ("" = none)'),
             Key("baselines", "list[str]", ["sma_crossover", "buy_and_hold"],

@@ -100,9 +100,10 @@ def sync_doc(text: str, schemas: tuple[Schema, ...] | None = None) -> str:
     """``text`` with the table between each schema's markers regenerated (text without markers is unchanged)."""
     if schemas is None:
         from nexus.config.backtest import BACKTEST
+        from nexus.config.paper import PAPER
         from nexus.config.sweep import PIPELINE_SWEEP, SWEEP
 
-        schemas = (BACKTEST, SWEEP, PIPELINE_SWEEP)
+        schemas = (BACKTEST, SWEEP, PIPELINE_SWEEP, PAPER)
     for schema in schemas:
         begin, end = _markers(schema)
         if begin in text and end in text:

@@ -52,7 +52,7 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
     "mqscore": (),
     "signals": SIGNAL_KEYS,
     "symbol": SYMBOL_KEYS,
-    "clock": ("books.clock",),
+    "clock": ("books.clock", "run.trade_start"),
     "limits": LIMIT_KEYS,
     "simulation": LIMIT_KEYS + SIMULATION_KEYS,
     "baselines": SIMULATION_KEYS + ("run.baselines",),

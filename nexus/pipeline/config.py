@@ -147,7 +147,7 @@ class BacktestConfig:
                 _tf(getattr(R, key), f"{s}: risk.{key}")
         if self.execution.limit_timeout:
             _tf(self.execution.limit_timeout, f"{s}: execution.limit_timeout")
-        for key in ("start", "end"):
+        for key in ("start", "end", "trade_start"):
             if getattr(run, key):
                 to_utc_ns(getattr(run, key), what=f"{s}: run.{key}")
         if run.start and run.end and to_utc_ns(run.start) >= to_utc_ns(run.end):

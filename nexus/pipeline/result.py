@@ -55,6 +55,8 @@ class BookResult:
     ts: np.ndarray = field(default=None, repr=False)  # the book's clock (bar open times, ns UTC)
     targets: np.ndarray = field(default=None, repr=False)  # [n, k] target weights sent to the simulator, NaN = none
     portfolio: Any = field(default=None, repr=False)
+    decision: np.ndarray = field(default=None, repr=False)  # [n, k] the decisions on the clock (layer 8's input), NaN = none
+    sim: Any = field(default=None, repr=False)  # the simulator's full output (BookSim): fills, limit orders, reasons
 
 
 @dataclass

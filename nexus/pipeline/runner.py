@@ -143,10 +143,15 @@ def _functions_key(cfg: BacktestConfig) -> str:
                     for k, f in sorted(cfg.functions.items()))
 
 
-def _clock(runs: list, insts: list, store: Any, clock: str) -> Any:
-    """The book's clock, futures priced in their contracts (layer 8's inputs)."""
+def book_clock(runs: list, insts: list, store: Any, clock: str, trade_start: str = "") -> Any:
+    """The book's clock, futures priced in their contracts (layer 8's inputs); no decision acts on a row
+    before ``trade_start`` (``run.trade_start``: those rows are warm-up)."""
     ck = build_clock(runs, clock, [i.calendar for i in insts])
     use_contract_prices(ck, runs, insts, store, clock)
+    if trade_start:
+        from nexus.data.timeframes import to_utc_ns
+
+        ck.decision[ck.clock_ts < to_utc_ns(trade_start, what="run.trade_start")] = np.nan
     return ck
 
 
@@ -189,7 +194,7 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
         return None
     clock_key = config_key(resolved, STAGE_KEYS["clock"], book.clock, *symbol_keys)
     with timings.stage("layers"):
-        ck = cache.get("clock", clock_key, lambda: _clock(runs, insts, store, book.clock))
+        ck = cache.get("clock", clock_key, lambda: book_clock(runs, insts, store, book.clock, cfg.run.trade_start))
     names = [r.symbol for r in runs]
     t0 = time.perf_counter()
     # a book's own instrument costs belong to its simulations' keys (two books may share everything else)
@@ -224,7 +229,7 @@ def _run_book(book: Any, cfg: BacktestConfig, store: Any, models: ModelSet, timi
     for vname in variants or {}:
         with timings.stage("variants"):
             vruns = [r.variants[vname] for r in runs]
-            vck = _clock(vruns, insts, store, book.clock)
+            vck = book_clock(vruns, insts, store, book.clock, cfg.run.trade_start)
             vsim = execute(vck, cfg, book.capital, insts, book.clock)
             alt[vname] = (vruns, vck, targets_of(vsim, vck.decision, book.capital), vsim.pf)
     window = {}
@@ -484,5 +489,5 @@ def summarize_book(run: BookRun, cfg: BacktestConfig, timings: Timings) -> BookR
             funnel=funnel_table(per_series), reasons=reason_table(reasons), attribution=attribution,
             baselines=bases, mq_plot=_mq_plot(run, cfg.report.max_points),
             equity_estimate_final=float(run.targets.equity[-1]) if len(run.targets.equity) else 1.0,
-            ts=ts, targets=run.targets.target, portfolio=pf,
+            ts=ts, targets=run.targets.target, portfolio=pf, decision=run.clock.decision, sim=run.sim,
         )

@@ -87,7 +87,7 @@ the bar before it, so nothing is read ahead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -195,7 +195,54 @@ def fill_name(value: str) -> str:
     return v
 
 
-def simulate_book(
+class BookInputs(NamedTuple):
+    """The kernel's arguments before the record buffers, validated and in kernel order (``book_bars_nb``)."""
+
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    tradable: np.ndarray
+    decision: np.ndarray
+    day_id: np.ndarray
+    half_spread: np.ndarray
+    sigma: np.ndarray
+    volume: np.ndarray
+    funding: np.ndarray
+    limit_offset: np.ndarray
+    stop_limit_offset: np.ndarray
+    roll_gap: np.ndarray
+    mult: np.ndarray
+    tick: np.ndarray
+    lot: np.ndarray
+    taker: np.ndarray
+    maker: np.ndarray
+    per_comm: np.ndarray
+    per_exch: np.ndarray
+    init_cash: float
+    fill_model: int
+    slip_model: int
+    slip_coef: float
+    max_part: float
+    stop_loss: float
+    take_profit: float
+    trailing: float
+    stop_first: bool
+    symbol_cap: float
+    gross_cap: float
+    daily_loss_limit: float
+    max_drawdown: float
+    cooloff_rows: int
+    max_hold_rows: int
+    min_hold_rows: int
+    pyramid: bool
+    order_type: int
+    limit_timeout: int
+    timeout_cross: bool
+    tif: int
+
+
+def prepare_book(
     open: Any, high: Any, low: Any, close: Any, decision: Any, *,
     tradable: Any = None, day_id: Any = None, ts: Any = None, spread: Any = None, volume: Any = None,
     roll_gap: Any = None,
@@ -208,11 +255,12 @@ def simulate_book(
     cooloff_rows: int = 0, max_hold_rows: int = 0, min_hold_rows: int = 0, pyramid: bool = True,
     order_type: str = "market", limit_offset: float = 0.0, limit_offset_unit: str = "ticks", limit_timeout: int = 0,
     timeout_action: str = "cancel", time_in_force: str = "gtc", stop_limit_offset: float = 0.0,
-) -> BookSim:
-    """Simulate one book of ``k`` columns sharing ``init_cash``; see the module doc for every rule.
+) -> BookInputs:
+    """Validate :func:`simulate_book`'s arguments and derive what the kernel reads (spreads, volatility,
+    limit offsets); every derived row depends on its own and earlier rows only, so the inputs of a
+    prefix of the bars are the prefix of the inputs (what the paper broker's stepping relies on).
 
-    Prices are ``[n, k]``; ``decision[t, j]`` is the signed target weight decided at bar t's close
-    (NaN = none). ``spread`` is the quoted spread in price units (NaN / None: Corwin-Schultz),
+    ``spread`` is the quoted spread in price units (NaN / None: Corwin-Schultz),
     ``funding`` the rate charged at each bar's close on position value (perpetuals only),
     ``day_id`` the trading day of each bar (default: UTC days of ``ts``, else one day).
     ``order_type`` is ``"market"``, ``"limit"``, ``"stop"`` or ``"stop_limit"`` (entries; exits are market);
@@ -220,8 +268,6 @@ def simulate_book(
     ``roll_gap[t, j]`` (futures): the first bar of a new front contract, prices from then on quoted in
     it, and the calendar spread new - old (NaN = no roll); the held position rolls at that bar's open.
     """
-    from nexus.portfolio.wrapper import Portfolio
-
     c = np.ascontiguousarray(np.asarray(close, dtype=np.float64))
     if c.ndim == 1:
         c = c[:, None]
@@ -297,17 +343,32 @@ def simulate_book(
     zeros = np.zeros((n, k)) if ot != enums.OrderType.stop_limit else None
     off = offset(limit_offset) if ot != enums.OrderType.market else zeros
     off2 = offset(stop_limit_offset) if ot == enums.OrderType.stop_limit else zeros
+    return BookInputs(o, h, lo, c, trad, dec, day, half, sig, vol, fund, off, off2, rolls, mult, tick, lot, taker, maker,
+                      comm, exch, float(init_cash), fm, sm, float(slippage), float(max_participation), float(stop_loss),
+                      float(take_profit), float(trailing_stop), bool(stop_first), float(symbol_cap), float(gross_cap),
+                      float(daily_loss_limit), float(max_drawdown), int(cooloff_rows), int(max_hold_rows),
+                      int(min_hold_rows), bool(pyramid), ot, int(limit_timeout), timeout_action == "cross", tif)
+
+
+def simulate_book(open: Any, high: Any, low: Any, close: Any, decision: Any, **options: Any) -> BookSim:
+    """Simulate one book of ``k`` columns sharing ``init_cash``; see the module doc for every rule.
+
+    Prices are ``[n, k]``; ``decision[t, j]`` is the signed target weight decided at bar t's close
+    (NaN = none). ``options`` are :func:`prepare_book`'s keywords (bars' spread, volume, sessions,
+    rolls and funding; costs; fill and slippage models; stops and book limits; order types).
+    """
+    from nexus.portfolio.wrapper import Portfolio
+
+    x = prepare_book(open, high, low, close, decision, **options)
+    n, k = x.close.shape
+    dec, ot, fm, sm, mult, c = x.decision, x.order_type, x.fill_model, x.slip_model, x.mult, x.close
+    ts, init_cash = options.get("ts"), x.init_cash
     cap_f = max(16, int(np.isfinite(dec).sum()) * 3 + 4 * k)
     cap_l = max(4, int(np.isfinite(dec).sum()) + 1) if ot != enums.OrderType.market else 1
     while True:
         fills = np.zeros(cap_f, dtype=fill_dt)
         limits = np.zeros(cap_l, dtype=limit_dt)
-        nf, nl, value, cash, pos, held, reason, exit_code, fpaid = simulate_book_nb(
-            o, h, lo, c, trad, dec, day, half, sig, vol, fund, off, off2, rolls, mult, tick, lot, taker, maker, comm, exch,
-            float(init_cash), fm, sm, float(slippage), float(max_participation), float(stop_loss), float(take_profit),
-            float(trailing_stop), bool(stop_first), float(symbol_cap), float(gross_cap), float(daily_loss_limit),
-            float(max_drawdown), int(cooloff_rows), int(max_hold_rows), int(min_hold_rows), bool(pyramid), ot,
-            int(limit_timeout), timeout_action == "cross", tif, fills, limits)
+        nf, nl, value, cash, pos, held, reason, exit_code, fpaid = simulate_book_nb(*x, fills, limits)
         if nf <= cap_f and nl <= cap_l:
             break
         cap_f, cap_l = max(cap_f, nf), max(cap_l, nl)

@@ -1,5 +1,10 @@
 """numba kernel of ``simulate_book``: one book, shared cash, every execution rule in one walk over the bars.
 
+The walk is ``book_bars_nb``; the book's state between bars (cash, positions,
+entries, stops, pending and resting orders, the daily and drawdown counters)
+lives in four arrays (``new_book_state``), so the full simulation (one call
+over every bar) and the paper broker (one call per new bar) run the same code.
+
 The pipeline's layers hand over decisions (signed target weights, NaN = none);
 this kernel owns everything that turns them into fills: fill models, slippage,
 per-instrument fees, intrabar stops, the time stop, the minimum hold, the hard
@@ -136,56 +141,96 @@ def _round_units(u, lot):
     return u
 
 
+# The book's state between bars, in four arrays a caller can keep, save and hand back.
+# float scalars
+S_CASH = 0
+S_EQUITY = 1
+S_PEAK = 2
+S_DAY_START = 3
+N_FSTATE = 4
+# int scalars
+S_CNT = 0
+S_NLIM = 1
+S_BLOCKED = 2
+S_STOPPED = 3
+S_STOPPED_AT = 4
+N_ISTATE = 5
+# float rows of [., k]
+C_POS = 0
+C_W = 1  # weight the book holds or has ordered (the caps' view)
+C_ENTRY = 2  # average entry fill price
+C_EXTREME = 3  # best price since entry (trailing stop), from bars before the current one
+C_PEND_W = 4
+C_LIM_W = 5
+C_LIM_PX = 6
+C_LIM_PREV_W = 7
+C_FUNDING = 8  # funding paid
+C_LIM_STOP = 9
+N_CFSTATE = 10
+# int rows of [., k]
+C_ENTRY_BAR = 0
+C_STOP_FROM = 1  # first bar whose range the stops see
+C_PEND = 2  # a market order waits for the next bar's fill
+C_PEND_CODE = 3
+C_LIM = 4  # a resting entry order (limit, stop or stop-limit)
+C_LIM_T = 5
+C_LIM_REC = 6
+C_LIM_TRIG = 7
+N_CISTATE = 8
+
+
 @njit(cache=True)
-def simulate_book_nb(
-    open_, high, low, close, tradable, decision, day_id, half_spread, sigma, volume, funding, limit_offset,
+def new_book_state(k, init_cash):
+    """The state before the first bar: (float scalars, int scalars, float [10, k], int [8, k])."""
+    fs = np.full(N_FSTATE, init_cash)  # cash, equity, peak, the day's opening equity
+    return fs, np.zeros(N_ISTATE, np.int64), np.zeros((N_CFSTATE, k)), np.zeros((N_CISTATE, k), np.int64)
+
+
+@njit(cache=True)
+def book_bars_nb(
+    t0, t1, n, open_, high, low, close, tradable, decision, day_id, half_spread, sigma, volume, funding, limit_offset,
     stop_limit_offset, roll_gap,
     mult, tick, lot, taker, maker, per_comm, per_exch,
     init_cash, fill_model, slip_model, slip_coef, max_part, stop_loss, take_profit, trailing, stop_first,
     symbol_cap, gross_cap, daily_loss_limit, max_drawdown, cooloff_rows, max_hold_rows, min_hold_rows, pyramid,
     order_type, limit_timeout, timeout_cross, tif,
     fills, limits,
+    fs, is_, cf, ci, value, cash_out, pos_out, held_out, reason, exit_code,
 ):
-    """Walk the book once. Returns (n_fills, n_limits, value, cash, pos, held, reason, exit_code, funding paid).
-
-    ``fills`` / ``limits`` are preallocated record buffers; when a count exceeds
-    a buffer's length the caller runs again with a larger one.
+    """Bars ``t0`` to ``t1 - 1`` of the book, from the state in (``fs``, ``is_``, ``cf``, ``ci``), which it
+    leaves as it is after bar ``t1 - 1``; writes those rows of the outputs. ``n`` is where the data
+    ends (orders decided on bar ``n - 1`` are not sent); a stepping caller that does not know its end
+    passes a larger ``n``. Inputs are read at rows ``t1 - 1`` and before, never after.
     """
-    n, k = close.shape
-    value = np.empty(n)
-    cash_out = np.empty(n)
-    pos_out = np.zeros((n, k))
-    held_out = np.zeros((n, k))
-    reason = np.zeros((n, k), np.uint8)
-    exit_code = np.zeros((n, k), np.uint8)
-    funding_paid = np.zeros(k)
-    cash = init_cash
-    pos = np.zeros(k)
-    w = np.zeros(k)  # weight the book holds or has ordered (the caps' view)
-    entry = np.zeros(k)  # average entry fill price
-    extreme = np.zeros(k)  # best price since entry (trailing stop), from bars before the current one
-    entry_bar = np.zeros(k, np.int64)
-    stop_from = np.zeros(k, np.int64)  # first bar whose range the stops see
-    pend = np.zeros(k, np.bool_)  # a market order waits for the next bar's fill
-    pend_w = np.zeros(k)
-    pend_code = np.zeros(k, np.uint8)
-    lim = np.zeros(k, np.bool_)  # a resting entry order (limit, stop or stop-limit)
-    lim_w = np.zeros(k)
-    lim_px = np.zeros(k)  # the limit price (a stop order: its stop)
-    lim_stop = np.zeros(k)  # the stop price of a stop or stop-limit
-    lim_trig = np.zeros(k, np.bool_)  # a stop-limit whose stop has fired: now a resting limit
-    lim_t = np.zeros(k, np.int64)
-    lim_prev_w = np.zeros(k)
-    lim_rec = np.zeros(k, np.int64)
-    cnt = 0
-    nlim = 0
-    equity = init_cash
-    peak = init_cash
-    day_start = init_cash
-    blocked = False
-    stopped = False
-    stopped_at = 0
-    for t in range(n):
+    k = close.shape[1]
+    cash = fs[S_CASH]
+    equity = fs[S_EQUITY]
+    peak = fs[S_PEAK]
+    day_start = fs[S_DAY_START]
+    cnt = is_[S_CNT]
+    nlim = is_[S_NLIM]
+    blocked = is_[S_BLOCKED] != 0
+    stopped = is_[S_STOPPED] != 0
+    stopped_at = is_[S_STOPPED_AT]
+    pos = cf[C_POS]
+    w = cf[C_W]
+    entry = cf[C_ENTRY]
+    extreme = cf[C_EXTREME]
+    pend_w = cf[C_PEND_W]
+    lim_w = cf[C_LIM_W]
+    lim_px = cf[C_LIM_PX]  # the limit price (a stop order: its stop)
+    lim_stop = cf[C_LIM_STOP]  # the stop price of a stop or stop-limit
+    lim_prev_w = cf[C_LIM_PREV_W]
+    funding_paid = cf[C_FUNDING]
+    entry_bar = ci[C_ENTRY_BAR]
+    stop_from = ci[C_STOP_FROM]
+    pend = ci[C_PEND]
+    pend_code = ci[C_PEND_CODE]
+    lim = ci[C_LIM]  # a resting entry order (limit, stop or stop-limit)
+    lim_trig = ci[C_LIM_TRIG]  # a stop-limit whose stop has fired: now a resting limit
+    lim_t = ci[C_LIM_T]
+    lim_rec = ci[C_LIM_REC]
+    for t in range(t0, t1):
         if t > 0 and day_id[t] != day_id[t - 1]:
             day_start = equity
             blocked = False
@@ -686,4 +731,45 @@ def simulate_book_nb(
         equity = v
         value[t] = v
         cash_out[t] = cash
-    return cnt, nlim, value, cash_out, pos_out, held_out, reason, exit_code, funding_paid
+    fs[S_CASH] = cash
+    fs[S_EQUITY] = equity
+    fs[S_PEAK] = peak
+    fs[S_DAY_START] = day_start
+    is_[S_CNT] = cnt
+    is_[S_NLIM] = nlim
+    is_[S_BLOCKED] = 1 if blocked else 0
+    is_[S_STOPPED] = 1 if stopped else 0
+    is_[S_STOPPED_AT] = stopped_at
+
+
+@njit(cache=True)
+def simulate_book_nb(
+    open_, high, low, close, tradable, decision, day_id, half_spread, sigma, volume, funding, limit_offset,
+    stop_limit_offset, roll_gap,
+    mult, tick, lot, taker, maker, per_comm, per_exch,
+    init_cash, fill_model, slip_model, slip_coef, max_part, stop_loss, take_profit, trailing, stop_first,
+    symbol_cap, gross_cap, daily_loss_limit, max_drawdown, cooloff_rows, max_hold_rows, min_hold_rows, pyramid,
+    order_type, limit_timeout, timeout_cross, tif,
+    fills, limits,
+):
+    """Walk the book once. Returns (n_fills, n_limits, value, cash, pos, held, reason, exit_code, funding paid).
+
+    ``fills`` / ``limits`` are preallocated record buffers; when a count exceeds
+    a buffer's length the caller runs again with a larger one.
+    """
+    n, k = close.shape
+    value = np.empty(n)
+    cash_out = np.empty(n)
+    pos_out = np.zeros((n, k))
+    held_out = np.zeros((n, k))
+    reason = np.zeros((n, k), np.uint8)
+    exit_code = np.zeros((n, k), np.uint8)
+    fs, is_, cf, ci = new_book_state(k, init_cash)
+    # the paper broker runs the same walk one bar at a time (portfolio.book_step)
+    book_bars_nb(0, n, n, open_, high, low, close, tradable, decision, day_id, half_spread, sigma, volume, funding,
+                 limit_offset, stop_limit_offset, roll_gap, mult, tick, lot, taker, maker, per_comm, per_exch,
+                 init_cash, fill_model, slip_model, slip_coef, max_part, stop_loss, take_profit, trailing, stop_first,
+                 symbol_cap, gross_cap, daily_loss_limit, max_drawdown, cooloff_rows, max_hold_rows, min_hold_rows,
+                 pyramid, order_type, limit_timeout, timeout_cross, tif, fills, limits,
+                 fs, is_, cf, ci, value, cash_out, pos_out, held_out, reason, exit_code)
+    return is_[S_CNT], is_[S_NLIM], value, cash_out, pos_out, held_out, reason, exit_code, cf[C_FUNDING].copy()

@@ -12,6 +12,10 @@ Layout of ``<root>/<UTC time>-<short hash>/`` (``root`` defaults to ``runs``):
   its best combination's books);
 - ``equity.parquet``: every curve in long form (curve, ts, value);
 - ``trades.parquet``: the trade log; a sweep adds ``results.parquet`` (every combination);
+- ``orders.parquet`` (every fill: book, clock time, series and the simulator's fill record),
+  ``limits.parquet`` (limit entries) and ``decisions.parquet`` (every decision on a book's clock
+  with the simulator's rejection code, exit code and the weight held after it): what a paper
+  session records too, so the two compare row for row (:func:`book_tables`);
 - ``report/``: the report files when the run wrote any.
 
 The short hash is the sha256 of the resolved config, the data fingerprint and the time.
@@ -105,16 +109,54 @@ def write_run(kind: str, meta: Mapping[str, Any], tables: Mapping[str, pd.DataFr
     return load(run_id, root)
 
 
+def book_tables(book: str, series: list[str], ts: np.ndarray, fills: np.ndarray, limits: np.ndarray,
+                decision: np.ndarray, reason: np.ndarray, exit_code: np.ndarray, held: np.ndarray
+                ) -> dict[str, pd.DataFrame]:
+    """orders, limits and decisions of one book on its clock ``ts`` (the simulator's records and [n, k] arrays).
+
+    A decision row is a clock row and series with a decision (NaN = none) or an exit; ``reason`` is the
+    simulator's rejection code (0 = accepted), ``held`` the weight held or ordered after the row.
+    """
+    ts = np.asarray(ts, dtype=np.int64)
+    names = np.asarray(series, dtype=object)
+
+    def frame(rec: np.ndarray) -> pd.DataFrame:
+        df = pd.DataFrame({"book": book, "ts": pd.to_datetime(ts[rec["idx"]], utc=True),
+                           "series": names[rec["col"]].astype(str)} if len(rec) else
+                          {"book": pd.Series(dtype=str), "ts": pd.Series(dtype="datetime64[ns, UTC]"),
+                           "series": pd.Series(dtype=str)})
+        for f in rec.dtype.names:
+            df[f] = rec[f]
+        return df
+
+    rows, cols = np.nonzero(np.isfinite(decision) | (exit_code != 0))
+    dec = pd.DataFrame({"book": book, "ts": pd.to_datetime(ts[rows], utc=True), "series": names[cols].astype(str),
+                        "row": rows.astype(np.int64), "decision": decision[rows, cols],
+                        "reason": reason[rows, cols].astype(np.int64), "exit_code": exit_code[rows, cols].astype(np.int64),
+                        "held": held[rows, cols]})
+    return {"orders": frame(fills), "limits": frame(limits), "decisions": dec}
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
 def backtest_tables(res: Any) -> dict[str, pd.DataFrame]:
-    """stats, equity (books and baselines) and trades of a BacktestResult."""
+    """stats, equity (books and baselines), trades, and each book's orders, limits and decisions of a BacktestResult."""
     curves: dict[str, pd.Series] = {}
+    books: dict[str, list[pd.DataFrame]] = {"orders": [], "limits": [], "decisions": []}
     for name, b in res.books.items():
         curves[name] = b.equity
         for bname, base in b.baselines.items():
             curves[f"{name}:{bname}"] = base.equity
+        if b.sim is not None and b.decision is not None:
+            for key, df in book_tables(name, list(b.series), b.ts, b.sim.fills, b.sim.limits, b.decision, b.sim.reason,
+                                       b.sim.exit_code, b.sim.held).items():
+                books[key].append(df)
     trades = res.trades
     return {"stats": numeric_frame(res.stats), "equity": _equity_long(curves),
-            "trades": trades.astype({c: str for c in trades.columns if trades[c].dtype == object})}
+            "trades": trades.astype({c: str for c in trades.columns if trades[c].dtype == object}),
+            **{k: _concat(v) for k, v in books.items() if v}}
 
 
 def backtest_meta(res: Any, given: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 
 MODULES = [
     "nexus.portfolio", "nexus.portfolio.broadcast", "nexus.portfolio.signals", "nexus.portfolio.targets",
-    "nexus.portfolio.wrapper", "nexus.metrics", "nexus.metrics.stats",
+    "nexus.portfolio.wrapper", "nexus.portfolio.book_step", "nexus.metrics", "nexus.metrics.stats",
 ]
 
 

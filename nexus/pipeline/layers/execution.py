@@ -82,8 +82,16 @@ def execute(ck: Any, cfg: Any, capital: float, instruments: list[Any], clock: st
 
     ``rules=False`` (the baselines): no stops, limits or caps beyond one unit of equity per series, market orders.
     """
-    R, C, E = cfg.risk, cfg.costs, cfg.execution
     dec = ck.decision if decision is None else decision
+    return simulate_book(ck.open, ck.high, ck.low, ck.close, dec,
+                         **book_options(ck, cfg, capital, instruments, clock, fill=fill, rules=rules))
+
+
+def book_options(ck: Any, cfg: Any, capital: float, instruments: list[Any], clock: str, *, fill: str | None = None,
+                 rules: bool = True) -> dict[str, Any]:
+    """The simulator's keyword arguments for a book on clock ``ck`` (what :func:`execute` sends; the paper
+    broker prepares the same for its steps)."""
+    R, C, E = cfg.risk, cfg.costs, cfg.execution
     kw: dict[str, Any] = dict(
         tradable=ck.tradable, day_id=ck.clock_ts // NS_PER_DAY, ts=ck.clock_ts, spread=ck.spread, volume=ck.volume,
         roll_gap=ck.roll_gap,
@@ -106,7 +114,7 @@ def execute(ck: Any, cfg: Any, capital: float, instruments: list[Any], clock: st
                   time_in_force=E.time_in_force, stop_limit_offset=E.stop_limit_offset)
     else:
         kw.update(symbol_cap=1.0, gross_cap=float(len(instruments)), pyramid=False)
-    return simulate_book(ck.open, ck.high, ck.low, ck.close, dec, **kw)
+    return kw
 
 
 def place_on_clock(read_ts: np.ndarray, bar_close_ts: np.ndarray, bar_idx: np.ndarray,
