@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from nexus.portfolio.costs import round_price_nb as _round_price
+
 # fill models
 AGGRESSIVE = 0
 REALISTIC = 1
@@ -65,15 +67,6 @@ REJ_GROSS = 84
 REJ_MIN_HOLD = 85
 
 _EPS = 1e-9
-
-
-@njit(cache=True)
-def _round_price(p, tick, buy):
-    if tick > 0.0:
-        q = p / tick
-        q = np.ceil(q - _EPS) if buy else np.floor(q + _EPS)
-        return q * tick
-    return p
 
 
 @njit(cache=True)
