@@ -686,12 +686,10 @@ def book_bars_nb(
                     if slip_model == SL_VOLUME and leg == 1:
                         cap = _round_units(max_part * volume[t, j], lot[j])
                         if u > cap:
+                            # an aggressive fill exists only at its decision bar's close: the rest is not
+                            # carried (left pending it would never fill, and would hold off the time stop)
                             u = cap
                             st = F_PARTIAL
-                            if t + 1 < n:
-                                pend[j] = True
-                                pend_w[j] = new
-                                pend_code[j] = 0
                         if u <= 0.0:
                             continue
                     base = close[t, j]

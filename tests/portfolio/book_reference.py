@@ -390,10 +390,8 @@ def run(o, h, l, c, dec, *, tradable, day, half, sigma, volume, funding, offset,
             units, status = abs(d), 0
             if slip_model == "volume":
                 cap = round_size(max_part * volume[t][j], lot[j])
-                if units > cap:
+                if units > cap:  # aggressive: the rest is not carried to later bars
                     units, status = cap, 1
-                    if t + 1 < n:
-                        s.pending = (new, None)
                 if units <= 0:
                     continue
             before = s.pos

@@ -218,6 +218,18 @@ def test_partial_fills_under_participation_cap():
     assert sim.fills["size"].tolist() == [4.0, 4.0, 2.0] and sim.fills["status"].tolist() == [1, 1, 0]
 
 
+def test_aggressive_fill_under_participation_cap_drops_the_rest_and_keeps_the_time_stop():
+    o, h, lo, c = _flat(6)
+    dec = np.full((6, 1), np.nan)
+    dec[0, 0] = 1.0
+    vol = np.full((6, 1), 40.0)
+    sim = simulate_book(o, h, lo, c, dec, init_cash=1000.0, volume=vol, slippage_model="volume", slippage=0.0,
+                        max_participation=0.1, fill="aggressive", max_hold_rows=2)
+    # 10 units wanted at bar 0's close, 4 allowed: the rest is not carried; held two bars, then the time stop
+    assert sim.fills["size"].tolist() == [4.0, 4.0] and sim.fills["idx"].tolist() == [0, 2]
+    assert sim.fills["status"].tolist() == [1, 0] and sim.fills["reason"].tolist() == [0, 6]
+
+
 def test_corwin_schultz_closed_form_and_sigma():
     h = np.array([[101.0], [102.0], [101.5]])
     lo = np.array([[99.0], [99.5], [100.0]])
