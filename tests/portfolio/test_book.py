@@ -207,24 +207,24 @@ def test_daily_loss_limit_is_hard():
     assert sim.value[-1] / 1000.0 - 1 >= -0.02 - (98.5 - 97.0) / 98.5 - 1e-12
 
 
-def test_partial_fills_under_participation_cap():
-    o, h, lo, c = _flat(5)
-    dec = np.full((5, 1), np.nan)
+def _capped(n, **kw):
+    """One buy of 10 units at bar 0 on flat bars of volume 40 with a 10 % participation cap."""
+    o, h, lo, c = _flat(n)
+    dec = np.full((n, 1), np.nan)
     dec[0, 0] = 1.0
-    vol = np.full((5, 1), 40.0)
-    sim = simulate_book(o, h, lo, c, dec, init_cash=1000.0, volume=vol, slippage_model="volume", slippage=0.0,
-                        max_participation=0.1, fill="realistic")
+    vol = np.full((n, 1), 40.0)
+    return simulate_book(o, h, lo, c, dec, init_cash=1000.0, volume=vol, slippage_model="volume", slippage=0.0,
+                         max_participation=0.1, **kw)
+
+
+def test_partial_fills_under_participation_cap():
+    sim = _capped(5, fill="realistic")
     # 10 units wanted, 4 per bar: 4, 4, 2 over bars 1..3
     assert sim.fills["size"].tolist() == [4.0, 4.0, 2.0] and sim.fills["status"].tolist() == [1, 1, 0]
 
 
 def test_aggressive_fill_under_participation_cap_drops_the_rest_and_keeps_the_time_stop():
-    o, h, lo, c = _flat(6)
-    dec = np.full((6, 1), np.nan)
-    dec[0, 0] = 1.0
-    vol = np.full((6, 1), 40.0)
-    sim = simulate_book(o, h, lo, c, dec, init_cash=1000.0, volume=vol, slippage_model="volume", slippage=0.0,
-                        max_participation=0.1, fill="aggressive", max_hold_rows=2)
+    sim = _capped(6, fill="aggressive", max_hold_rows=2)
     # 10 units wanted at bar 0's close, 4 allowed: the rest is not carried; held two bars, then the time stop
     assert sim.fills["size"].tolist() == [4.0, 4.0] and sim.fills["idx"].tolist() == [0, 2]
     assert sim.fills["status"].tolist() == [1, 0] and sim.fills["reason"].tolist() == [0, 6]
