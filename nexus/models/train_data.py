@@ -157,6 +157,35 @@ def series_labels(bars: Bars, fm: FeatureMatrix, sig: Any, h: int) -> dict[str, 
     }
 
 
+def series_features(s: SeriesInput, h: int, use_true: bool, strategy_names: tuple[str, ...] | None,
+                    mq_fn: Callable, sig_fn: Callable) -> tuple[FeatureMatrix, dict[str, np.ndarray], tuple[str, ...]]:
+    """One series' feature matrix and labels at horizon ``h``, with its true (``use_true``) and rule regimes.
+
+    ``strategy_names`` is the first series' strategy set (None for the first
+    series); it is returned for the next, and a series with another set is refused.
+    """
+    bars = s.bars
+    mq = mq_fn(bars)
+    sig = sig_fn(bars)
+    if strategy_names is None:
+        strategy_names = tuple(sig.names)
+    elif tuple(sig.names) != strategy_names:
+        raise ModelError(f"{s.key}: strategy set differs from the first series; train on one strategy set")
+    fm = build_features(bars, mq, sig)
+    y = series_labels(bars, fm, sig, h)
+    rule = np.asarray(mq.regime, dtype=np.float64)
+    rule[rule < 0] = np.nan  # MQScore codes its warm-up as -1
+    if use_true:
+        reg = np.asarray(s.regimes, dtype=np.float64)
+        if reg.shape[0] != len(bars):
+            raise ModelError(f"{s.key}: {reg.shape[0]} regime codes for {len(bars)} bars; rebuild the synthetic store")
+    else:
+        reg = rule
+    y["regime"] = reg
+    y["regime_rule"] = rule
+    return fm, y, strategy_names
+
+
 def _sample(idx: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     if idx.size <= k:
         return idx
@@ -185,25 +214,8 @@ def collect(series: list[SeriesInput], cfg: TrainConfig, *, mq_fn: Callable = de
         left = len(series) - pos
         per_fit, per_val = max(1, budget_fit // left), max(1, budget_val // left)
         bars = s.bars
-        mq = mq_fn(bars)
-        sig = sig_fn(bars)
-        if strategy_names is None:
-            strategy_names = tuple(sig.names)
-        elif tuple(sig.names) != strategy_names:
-            raise ModelError(f"{s.key}: strategy set differs from the first series; train on one strategy set")
-        fm = build_features(bars, mq, sig)
+        fm, y, strategy_names = series_features(s, h, use_true, strategy_names, mq_fn, sig_fn)
         names = fm.names
-        y = series_labels(bars, fm, sig, h)
-        rule = np.asarray(mq.regime, dtype=np.float64)
-        rule[rule < 0] = np.nan  # MQScore codes its warm-up as -1
-        if use_true:
-            reg = np.asarray(s.regimes, dtype=np.float64)
-            if reg.shape[0] != len(bars):
-                raise ModelError(f"{s.key}: {reg.shape[0]} regime codes for {len(bars)} bars; rebuild the synthetic store")
-        else:
-            reg = rule
-        y["regime"] = reg
-        y["regime_rule"] = rule
         cut = cut_index(bars, cfg)
         last = cut - 1 - h  # the last row whose label stays inside the window
         first = fm.warmup
@@ -226,7 +238,7 @@ def collect(series: list[SeriesInput], cfg: TrainConfig, *, mq_fn: Callable = de
             corrupt.append(corrupt_fn(bars, int(rows[te][0]), int(rows[te][-1]), mq_fn, sig_fn, rng))
         if progress:
             progress(f"{s.key}: {len(bars):,} bars, window {cut:,} rows, {fit_rows.size:,} fit + {val_rows.size:,} validation rows")
-        del fm, mq, sig, y
+        del fm, y
     X_fit, y_fit = fit.stack()
     X_val, y_val = val.stack()
     n_reg = 5 if use_true else 6

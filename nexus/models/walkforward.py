@@ -33,9 +33,8 @@ import numpy as np
 from nexus.data.timeframes import timeframe_ns
 from nexus.errors import ConfigError, ModelError
 from nexus.models.train_data import (
-    Rows, SeriesInput, TrainConfig, TrainingSet, default_mq, default_signals, series_labels, _sample,
+    Rows, SeriesInput, TrainConfig, TrainingSet, default_mq, default_signals, series_features, _sample,
 )
-from nexus.models.features import build_features
 
 HOUR_NS = 3_600 * 10**9
 DAY_NS = 24 * HOUR_NS
@@ -136,29 +135,14 @@ def build_pools(series: list[SeriesInput], cfg: TrainConfig, *, mq_fn: Callable 
     strategy_names = None
     for s in series:
         bars = s.bars
-        mq, sig = mq_fn(bars), sig_fn(bars)
-        if strategy_names is None:
-            strategy_names = tuple(sig.names)
-        elif tuple(sig.names) != strategy_names:
-            raise ModelError(f"{s.key}: strategy set differs from the first series; train on one strategy set")
-        fm = build_features(bars, mq, sig)
-        y = series_labels(bars, fm, sig, cfg.horizon)
-        rule = np.asarray(mq.regime, dtype=np.float64)
-        rule[rule < 0] = np.nan
-        if use_true:
-            reg = np.asarray(s.regimes, dtype=np.float64)
-            if reg.shape[0] != len(bars):
-                raise ModelError(f"{s.key}: {reg.shape[0]} regime codes for {len(bars)} bars; rebuild the synthetic store")
-        else:
-            reg = rule
-        y["regime"], y["regime_rule"] = reg, rule
+        fm, y, strategy_names = series_features(s, cfg.horizon, use_true, strategy_names, mq_fn, sig_fn)
         cand = np.arange(fm.warmup, max(fm.warmup, len(bars) - cfg.horizon))
         rows = _sample(cand, cfg.pool_rows, rng)
         pools.append(SeriesPool(s.key, s, rows, np.ascontiguousarray(fm.values[rows]), {k: v[rows] for k, v in y.items()},
                                 int(fm.warmup), series_step(bars.timeframe, cfg.step), tuple(fm.names), strategy_names))
         if progress:
             progress(f"{s.key}: {len(bars):,} bars, features once on {rows.size:,} pooled rows")
-        del fm, mq, sig, y
+        del fm, y
     return pools
 
 
