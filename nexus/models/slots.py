@@ -41,11 +41,16 @@ class SlotSpec:
     higher_is_better: bool
 
 
+def _anomaly_slot(name: str, layer: int, feature_set: str, meaning: str) -> SlotSpec:
+    """An IsolationForest slot: every anomaly scorer is judged alike, by ROC AUC on the same injected faults."""
+    return SlotSpec(name, layer, "anomaly", "sklearn", feature_set, ("anomaly",), meaning,
+                    "|return z-score| scored on the same injected faults (ROC AUC)", "auc_corrupt_bars", True)
+
+
 _SPECS = (
-    SlotSpec(
-        "data_quality", 1, "anomaly", "sklearn", "bar", ("anomaly",),
+    _anomaly_slot(
+        "data_quality", 1, "bar",
         "IsolationForest anomaly score of the bar's own features in [0, 1] (0.5 ordinary, near 1 very unusual)",
-        "|return z-score| scored on the same injected faults (ROC AUC)", "auc_corrupt_bars", True,
     ),
     SlotSpec(
         "volatility_forecast", 1, "regression", "xgboost", "bar_mq", ("vol_forecast",),
@@ -63,10 +68,9 @@ _SPECS = (
         "weight in [0, 1] per strategy: sigmoid of its predicted forward performance over H bars / OOS scale",
         "each strategy's mean forward performance on the training window", "mean_rank_ic", True,
     ),
-    SlotSpec(
-        "anomaly_detector", 3, "anomaly", "sklearn", "bar_mq_sig", ("anomaly",),
+    _anomaly_slot(
+        "anomaly_detector", 3, "bar_mq_sig",
         "IsolationForest anomaly score of market-quality and signal features in [0, 1]; > 0.8 skips the bar",
-        "|return z-score| scored on the same injected faults (ROC AUC)", "auc_corrupt_bars", True,
     ),
     SlotSpec(
         "governor", 5, "classification", "sklearn", "bar_mq_sig", ("trust",),
