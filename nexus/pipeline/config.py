@@ -52,16 +52,12 @@ CostConfig = _section_class("costs", "CostConfig")
 RiskConfig = _section_class("risk", "RiskConfig")
 ExecutionConfig = _section_class("execution", "ExecutionConfig")
 ReportConfig = _section_class("report", "ReportConfig")
-QualityLayer = _section_class("layers.quality", "QualityLayer")
-SignalLayer = _section_class("layers.signals", "SignalLayer")
-MetaLayer = _section_class("layers.meta", "MetaLayer")
-AggregateLayer = _section_class("layers.aggregate", "AggregateLayer")
-GovernanceLayer = _section_class("layers.governance", "GovernanceLayer")
-RiskLayer = _section_class("layers.risk", "RiskLayer")
-SizingLayer = _section_class("layers.sizing", "SizingLayer")
-ExecutionLayer = _section_class("layers.execution", "ExecutionLayer")
-_LAYER_CLASSES = dict(zip(LAYERS, (QualityLayer, SignalLayer, MetaLayer, AggregateLayer, GovernanceLayer, RiskLayer,
-                                   SizingLayer, ExecutionLayer)))
+# one class per [layers.<name>] section, in LAYERS order; each bound below under its own name (pickles find it there)
+_LAYER_CLASSES = {layer: _section_class(f"layers.{layer}", name) for layer, name in zip(LAYERS, (
+    "QualityLayer", "SignalLayer", "MetaLayer", "AggregateLayer", "GovernanceLayer", "RiskLayer", "SizingLayer",
+    "ExecutionLayer"))}
+(QualityLayer, SignalLayer, MetaLayer, AggregateLayer, GovernanceLayer, RiskLayer, SizingLayer,
+ ExecutionLayer) = _LAYER_CLASSES.values()
 LayersConfig = dataclasses.make_dataclass("LayersConfig", [(n, c, field(default_factory=c)) for n, c in _LAYER_CLASSES.items()])
 LayersConfig.__module__ = __name__
 
