@@ -50,6 +50,15 @@ def flatten(d: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def _table(name: str, doc: str) -> property:
+    """A :class:`Run` property reading the run's ``<name>.parquet`` through :meth:`Run.table`."""
+
+    def read(self: Run) -> pd.DataFrame:
+        return self.table(name)
+
+    return property(read, doc=doc)
+
+
 @dataclass
 class Run:
     """One recorded run: ``meta`` is run.json; tables load on first use."""
@@ -74,23 +83,10 @@ class Run:
                                    f"{', '.join(sorted(q.stem for q in self.path.glob('*.parquet'))) or 'no tables'})")
         return pd.read_parquet(p)
 
-    @property
-    def stats(self) -> pd.DataFrame:
-        """Statistics: keys as rows, one column per book and baseline (a sweep: its best combination)."""
-        return self.table("stats")
-
-    @property
-    def equity(self) -> pd.DataFrame:
-        return self.table("equity")
-
-    @property
-    def trades(self) -> pd.DataFrame:
-        return self.table("trades")
-
-    @property
-    def results(self) -> pd.DataFrame:
-        """A sweep's table of every combination."""
-        return self.table("results")
+    stats = _table("stats", "Statistics: keys as rows, one column per book and baseline (a sweep: its best combination).")
+    equity = _table("equity", "Every curve in long form (curve, ts, value).")
+    trades = _table("trades", "The trade log.")
+    results = _table("results", "A sweep's table of every combination.")
 
     def headline(self) -> pd.Series:
         """The first column of :attr:`stats` (the first book, or the sweep's best combination)."""
