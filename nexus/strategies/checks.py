@@ -20,7 +20,7 @@ warm-up when that length is at most ``warmup + 1``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -59,16 +59,33 @@ def _named(out: Any) -> dict[str, np.ndarray]:
     raise ValidationError(f"a strategy must return (signal, confidence), got {type(out).__name__}")
 
 
+class _PerStrategy:
+    """A check's per-strategy results (each with its own ``ok``); ``ok`` when every strategy passes."""
+
+    def _each(self) -> Iterable[Any]:
+        raise NotImplementedError
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self._each())
+
+    def summary(self) -> str:
+        raise NotImplementedError
+
+    def raise_if_failed(self) -> None:
+        if not self.ok:
+            raise AssertionError(self.summary())
+
+
 @dataclass
-class LookaheadReport:
+class LookaheadReport(_PerStrategy):
     """Per-strategy causality reports; ``ok`` when no output changed before any cut."""
 
     reports: dict[str, CausalityReport]
     n_bars: int
 
-    @property
-    def ok(self) -> bool:
-        return all(r.ok for r in self.reports.values())
+    def _each(self) -> Iterable[CausalityReport]:
+        return self.reports.values()
 
     @property
     def leaking(self) -> list[str]:
@@ -84,10 +101,6 @@ class LookaheadReport:
                 for leak in r.leaks[:5]:
                     lines.append(f"    {leak}")
         return "\n".join(lines)
-
-    def raise_if_failed(self) -> None:
-        if not self.ok:
-            raise AssertionError(self.summary())
 
 
 def check_lookahead(
@@ -140,12 +153,11 @@ class WarmupResult:
 
 
 @dataclass
-class WarmupReport:
+class WarmupReport(_PerStrategy):
     results: dict[str, WarmupResult] = field(default_factory=dict)
 
-    @property
-    def ok(self) -> bool:
-        return all(r.ok for r in self.results.values())
+    def _each(self) -> Iterable[WarmupResult]:
+        return self.results.values()
 
     def summary(self) -> str:
         lines = [f"{'strategy':24s} {'declared':>8s} {'converged':>9s}  history: signal mismatch / max conf dev"]
@@ -156,10 +168,6 @@ class WarmupReport:
                 flag += " (stateful)"
             lines.append(f"{r.name:24s} {r.declared:8d} {r.converged_at:9d}  {cells}  {flag}")
         return "\n".join(lines)
-
-    def raise_if_failed(self) -> None:
-        if not self.ok:
-            raise AssertionError(self.summary())
 
 
 def check_warmup(
