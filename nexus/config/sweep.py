@@ -23,6 +23,15 @@ from nexus.errors import ConfigError
 METRIC_NAMES = ("sharpe", "sortino", "calmar", "total_return", "cagr", "max_drawdown")
 COUNT = {"lo": 0}
 
+# [sweep] and [output] keys both sweep files hold with one meaning (check_sweep_section reads them in both)
+METHOD = Key("method", "str", "grid", "grid (every combination) or random (n_iter of them, drawn with seed)",
+             choices=("grid", "random"))
+N_ITER = Key("n_iter", "int", 0, "combinations drawn by method = random", **COUNT)
+ADDRESS = Key("address", "str", "", 'ray: join this cluster (e.g. "ray://head:10001"); empty starts a local one')
+NUM_CPUS = Key("num_cpus", "int", 0, "ray, local instance: CPUs to use (0 = all)", **COUNT)
+PBO_BLOCKS = Key("pbo_blocks", "int", 16, "CSCV blocks for the probability of backtest overfitting", **COUNT)
+TOP = Key("top", "int", 10, "rows printed", **COUNT)
+
 SWEEP = Schema(
     file="sweep_sma.toml",
     example="costs.fees=0.002",
@@ -38,18 +47,17 @@ SWEEP = Schema(
             Key("direction", "str", "long", "long, short or both (-1 also opens a short)", choices=("long", "short", "both")),
         ), help="the strategy whose parameters are swept"),
         Section("sweep", (
-            Key("method", "str", "grid", "grid (every combination) or random (n_iter of them, drawn with seed)",
-                choices=("grid", "random")),
-            Key("n_iter", "int", 0, "combinations drawn by method = random", **COUNT),
+            METHOD,
+            N_ITER,
             Key("metric", "str", "sharpe", "the statistic that ranks the combinations", choices=METRIC_NAMES),
             SEED,
             Key("where", "list[str]", [], 'constraints "name OP name-or-number", OP one of < <= > >= == != '
                 '(sma_crossover with fast and slow: "fast < slow" when empty)'),
             Key("engine", "str", "local", "local or ray", choices=("local", "ray")),
-            Key("address", "str", "", 'ray: join this cluster (e.g. "ray://head:10001"); empty starts a local one'),
-            Key("num_cpus", "int", 0, "ray, local instance: CPUs to use (0 = all)", **COUNT),
+            ADDRESS,
+            NUM_CPUS,
             Key("chunk_columns", "int", 0, "combinations per simulator call; 0 = chosen from free memory", **COUNT),
-            Key("pbo_blocks", "int", 16, "CSCV blocks for the probability of backtest overfitting", **COUNT),
+            PBO_BLOCKS,
         ), help="how the combinations are drawn, run and ranked"),
         Section("costs", (
             FEE.named("fees"),
@@ -62,7 +70,7 @@ SWEEP = Schema(
         ), help="what a fill costs"),
         Section("output", (
             Key("folder", "str", "sweeps", "results.parquet, results.csv, heatmap.png, sweep.json"),
-            Key("top", "int", 10, "rows printed", **COUNT),
+            TOP,
             Key("heatmap", "bool", True, "first two swept parameters, the others at the best row's values"),
             PROGRESS,
         ), help="what the sweep writes"),
@@ -82,19 +90,18 @@ PIPELINE_SWEEP = Schema(
             Key("book", "str", "", 'the book whose statistics rank the combinations ("" = the first)'),
         ), help="the backtest every combination starts from"),
         Section("sweep", (
-            Key("method", "str", "grid", "grid (every combination) or random (n_iter of them, drawn with seed)",
-                choices=("grid", "random")),
-            Key("n_iter", "int", 0, "combinations drawn by method = random", **COUNT),
+            METHOD,
+            N_ITER,
             Key("metric", "str", "sharpe", "the statistic that ranks the combinations (walk-forward: the objective)",
                 choices=METRIC_NAMES),
             SEED,
             Key("engine", "str", "local", "local (a process pool) or ray", choices=("local", "ray")),
-            Key("address", "str", "", 'ray: join this cluster (e.g. "ray://head:10001"); empty starts a local one'),
-            Key("num_cpus", "int", 0, "ray, local instance: CPUs to use (0 = all)", **COUNT),
+            ADDRESS,
+            NUM_CPUS,
             Key("workers", "int", 0, "local: processes (0 = the CPUs, at most 2, no more than the groups of "
                 "combinations that differ in layers 1-7; 1 = this process)", **COUNT),
             Key("chunk", "int", 0, "combinations per task (0 = spread evenly over the workers)", **COUNT),
-            Key("pbo_blocks", "int", 16, "CSCV blocks for the probability of backtest overfitting", **COUNT),
+            PBO_BLOCKS,
             Key("n_boot", "int", 1000, "stationary-bootstrap resamples for the intervals", lo=10),
             Key("level", "float", 0.9, "bootstrap interval level", lo=0.5, hi=1.0, hi_open=True),
             Key("yes", "bool", False, "run a grid above 2,000 combinations"),
@@ -106,7 +113,7 @@ PIPELINE_SWEEP = Schema(
         ), help="walk-forward optimisation over the same grid"),
         Section("output", (
             Key("folder", "str", "sweeps", "results.parquet, results.csv, best.toml, sweep.json"),
-            Key("top", "int", 10, "rows printed", **COUNT),
+            TOP,
             PROGRESS,
             Key("runs", "str", "runs", 'run records: the sweep writes a folder here ("" = none)'),
         ), help="what the sweep writes"),
