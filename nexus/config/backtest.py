@@ -14,7 +14,7 @@ clocks, durations, dates, Kelly's stop-loss) live in
 
 from __future__ import annotations
 
-from nexus.config.common import CAPITAL, END, FEE, PROGRESS, SEED, SLIPPAGE, START
+from nexus.config.common import CAPITAL, CLOCK, END, FEE, PROGRESS, SEED, SLIPPAGE, START
 from nexus.config.schema import Key, Schema, Section
 
 UNIT = {"lo": 0.0, "hi": 1.0}
@@ -57,7 +57,7 @@ BACKTEST = Schema(
         Section("books", (
             Key("name", "str", "main", "book name (unique)"),
             Key("symbols", "list[str]", list(DEFAULT_MAIN), 'series "SYMBOL/timeframe", none finer than the clock'),
-            Key("clock", "str", "1m", "decision clock of the book"),
+            CLOCK,
             CAPITAL,
             Key("instruments", "any", {}, "this book's costs over nexus/data/instruments.toml, a table per "
                 "instrument of the book: [books.instruments.NQ] commission_per_contract = 0.5 (keys: maker_fee, "

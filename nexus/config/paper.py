@@ -11,7 +11,7 @@ serves: NQ has no ccxt source, replay covers it).
 
 from __future__ import annotations
 
-from nexus.config.common import CAPITAL
+from nexus.config.common import CAPITAL, CLOCK
 from nexus.config.schema import Key, Schema, Section
 
 PAPER = Schema(
@@ -42,7 +42,7 @@ PAPER = Schema(
             Key("name", "str", "paper", "book name"),
             Key("symbols", "list[str]", ["BTCUSDT/1m", "ETHUSDT/1m", "BNBUSDT/1m", "SOLUSDT/1m", "XRPUSDT/1m"],
                 'series "SYMBOL/timeframe" the exchange serves, none finer than the clock'),
-            Key("clock", "str", "1m", "decision clock of the book"),
+            CLOCK,
             CAPITAL,
         ), help="the one book the session trades"),
     ),
