@@ -2,7 +2,7 @@
 
 The pipeline's layers decide *what* to hold (signed target weights of book
 equity, NaN = no decision); this module decides what the venue gives for it.
-One walk over the bars (``kernels_book.simulate_book_nb``), per bar:
+One walk over the bars (``kernels_book.book_bars_nb``), per bar:
 
 1. **Pending market orders** decided at the last close fill: ``realistic`` at
    this bar's open, ``conservative`` at this bar's worst price against the
@@ -93,7 +93,7 @@ import numpy as np
 
 from nexus.errors import ConfigError
 from nexus.portfolio import enums
-from nexus.portfolio.kernels_book import simulate_book_nb
+from nexus.portfolio.kernels_book import C_FUNDING, S_CNT, S_NLIM, book_bars_nb, new_book_state
 from nexus.portfolio.records import fill_dt, limit_dt, order_dt
 
 FILL_ALIASES = {"close": "aggressive", "next_open": "realistic", "next_worst": "conservative"}
@@ -368,7 +368,12 @@ def simulate_book(open: Any, high: Any, low: Any, close: Any, decision: Any, **o
     while True:
         fills = np.zeros(cap_f, dtype=fill_dt)
         limits = np.zeros(cap_l, dtype=limit_dt)
-        nf, nl, value, cash, pos, held, reason, exit_code, fpaid = simulate_book_nb(*x, fills, limits)
+        fs, is_, cf, ci = new_book_state(k, init_cash)
+        value, cash = np.empty(n), np.empty(n)
+        pos, held = np.zeros((n, k)), np.zeros((n, k))
+        reason, exit_code = np.zeros((n, k), np.uint8), np.zeros((n, k), np.uint8)
+        book_bars_nb(0, n, n, *x, fills, limits, fs, is_, cf, ci, value, cash, pos, held, reason, exit_code)
+        nf, nl = int(is_[S_CNT]), int(is_[S_NLIM])
         if nf <= cap_f and nl <= cap_l:
             break
         cap_f, cap_l = max(cap_f, nf), max(cap_l, nl)
@@ -385,4 +390,4 @@ def simulate_book(open: Any, high: Any, low: Any, close: Any, decision: Any, **o
                    report_groups=np.array([0, k], dtype=np.int64), group_names=["group"], columns=list(range(k)),
                    ts=ts_arr, freq=None, was_1d=False, rerun=lambda save_cash, save_pos: (v2, c2, pos))
     return BookSim(pf, fills, limits, value, cash, pos, held, reason, exit_code, enums.FillModel._fields[fm],
-                   enums.BookSlippage._fields[sm], fpaid)
+                   enums.BookSlippage._fields[sm], cf[C_FUNDING].copy())

@@ -20,6 +20,7 @@ import numpy as np
 from numba import njit
 
 from nexus.portfolio.costs import round_price_nb as _round_price
+from nexus.portfolio.fills import write_order_nb
 
 # fill models
 AGGRESSIVE = 0
@@ -87,15 +88,8 @@ def _slip(model, coef, base, tick, half_spread, sigma, volume, units):
 @njit(cache=True)
 def _write(fills, cnt, col, t, units, price, fee, comm, exch, slip, buy, reason, otype, status):
     if cnt < fills.shape[0]:
+        write_order_nb(fills, cnt, col, t, units, price, fee, slip, buy, reason)
         fills[cnt]["id"] = cnt
-        fills[cnt]["col"] = col
-        fills[cnt]["idx"] = t
-        fills[cnt]["size"] = units
-        fills[cnt]["price"] = price
-        fills[cnt]["fees"] = fee
-        fills[cnt]["slippage"] = slip
-        fills[cnt]["side"] = 0 if buy else 1
-        fills[cnt]["reason"] = reason
         fills[cnt]["commission"] = comm
         fills[cnt]["exchange_fees"] = exch
         fills[cnt]["order_type"] = otype
@@ -132,6 +126,121 @@ def _round_units(u, lot):
         a = np.floor(abs(u) / lot + _EPS) * lot
         return a if u >= 0.0 else -a
     return u
+
+
+@njit(cache=True)
+def _taker(fills, cnt, j, t, u, buy, base, row, reason, otype, status, slip_model, slip_coef, bars, costs):
+    """A taker fill of ``u`` units at ``base`` moved by the slippage model, which reads row ``row`` of
+    ``bars`` = (half spread, sigma, volume): the last row the fill may know. ``costs`` = (multiplier,
+    tick, taker fee, commission and exchange fee per contract). Returns what ``_fill`` returns."""
+    half_spread, sigma, volume = bars
+    mult, tick, taker, per_comm, per_exch = costs
+    off = _slip(slip_model, slip_coef, base, tick[j], half_spread[row, j], sigma[row, j], volume[row, j], u)
+    return _fill(fills, cnt, j, t, u, buy, base, off, False, reason, otype, status, mult[j], tick[j], taker[j],
+                 per_comm[j], per_exch[j])
+
+
+@njit(cache=True)
+def _add_entry(entry, extreme, entry_bar, j, p, px, u, t):
+    """A fill of ``u`` units at ``px`` opens (``p == 0``) or adds to a position of ``p`` units."""
+    if p == 0.0:
+        entry[j] = px
+        extreme[j] = px
+        entry_bar[j] = t
+    else:
+        entry[j] = (entry[j] * abs(p) + px * u) / (abs(p) + u)
+
+
+@njit(cache=True)
+def _mark(cash, pos, price, t, mult):
+    """Cash plus every position marked at row ``t`` of ``price``."""
+    v = cash
+    for j in range(pos.shape[0]):
+        if pos[j] != 0.0:
+            v += pos[j] * price[t, j] * mult[j]
+    return v
+
+
+@njit(cache=True)
+def _end_limit(limits, rec, status, t):
+    """How a resting order ended (a short buffer is sized again by the caller, so the record may not exist)."""
+    if rec < limits.shape[0]:
+        limits[rec]["status"] = status
+        limits[rec]["done_idx"] = t
+
+
+@njit(cache=True)
+def _close_out(fills, cnt, cash, j, t, pos, close, reason, slip_model, slip_coef, bars, costs):
+    """Flatten column ``j`` at this bar's close plus slippage. Returns (cash, count)."""
+    u = abs(pos[j])
+    dc, dp, px, cnt = _taker(fills, cnt, j, t, u, pos[j] < 0.0, close[t, j], t, reason, MARKET, F_FILLED, slip_model,
+                             slip_coef, bars, costs)
+    pos[j] = 0.0
+    return cash + dc, cnt
+
+@njit(cache=True)
+def _exit(fills, cnt, cash, j, t, n, now, reason, pos, close, pend, pend_w, pend_code, slip_model, slip_coef, bars,
+          costs):
+    """An exit order for column ``j``: filled at this close (``now``, the aggressive fill) or sent to the
+    next bar's fill (none after the last bar). Returns (cash, count)."""
+    if now:
+        return _close_out(fills, cnt, cash, j, t, pos, close, reason, slip_model, slip_coef, bars, costs)
+    if t + 1 < n:
+        pend[j] = True
+        pend_w[j] = 0.0
+        pend_code[j] = reason
+    return cash, cnt
+
+
+@njit(cache=True)
+def _to_target(fills, cnt, cash, j, t, tw, code, eq, size_px, buy_px, sell_px, row, carry, first_stop, lot, max_part,
+               slip_model, slip_coef, bars, costs, pos, entry, extreme, entry_bar, stop_from, pend, pend_w, pend_code):
+    """Market orders taking column ``j`` to weight ``tw`` of equity ``eq``: a close first when the target
+    is flat or on the other side (reason ``code``, else reversal or signal), then the units the weight
+    needs at ``size_px``, rounded toward zero to the lot, filled at ``buy_px`` / ``sell_px``. Under the
+    volume model an order above the participation cap fills in part; ``carry`` sends the rest to the
+    next bar. A new position's stops start at bar ``first_stop``. Returns (cash, count)."""
+    mult = costs[0]
+    for leg in range(2):
+        p = pos[j]
+        if leg == 0:
+            if p == 0.0 or not (tw == 0.0 or (tw > 0.0) != (p > 0.0)):
+                continue
+            u = abs(p)
+            buy = p < 0.0
+            rc = code if code != 0 else (R_REVERSAL if tw != 0.0 else R_SIGNAL)
+        else:
+            if tw == 0.0:
+                continue
+            d = _round_units(tw * eq / (size_px * mult[j]) - p, lot[j])
+            if d == 0.0 or (d > 0.0) != (tw > 0.0):
+                continue
+            u = abs(d)
+            buy = d > 0.0
+            rc = R_SIGNAL
+        st = F_FILLED
+        if slip_model == SL_VOLUME and leg == 1:
+            cap = _round_units(max_part * bars[2][row, j], lot[j])
+            if u > cap:
+                u = cap
+                st = F_PARTIAL
+                if carry:  # the rest follows on the next bars
+                    pend[j] = True
+                    pend_w[j] = tw
+                    pend_code[j] = 0
+            if u <= 0.0:
+                continue
+        dc, dp, px, cnt = _taker(fills, cnt, j, t, u, buy, buy_px if buy else sell_px, row, rc, MARKET, st,
+                                 slip_model, slip_coef, bars, costs)
+        cash += dc
+        if leg == 0:
+            pos[j] = 0.0
+            continue
+        if p == 0.0:
+            stop_from[j] = first_stop
+        _add_entry(entry, extreme, entry_bar, j, p, px, u, t)
+        pos[j] = p + dp
+    return cash, cnt
 
 
 # The book's state between bars, in four arrays a caller can keep, save and hand back.
@@ -223,6 +332,8 @@ def book_bars_nb(
     lim_trig = ci[C_LIM_TRIG]  # a stop-limit whose stop has fired: now a resting limit
     lim_t = ci[C_LIM_T]
     lim_rec = ci[C_LIM_REC]
+    bars = (half_spread, sigma, volume)
+    costs = (mult, tick, taker, per_comm, per_exch)
     for t in range(t0, t1):
         if t > 0 and day_id[t] != day_id[t - 1]:
             day_start = equity
@@ -248,81 +359,28 @@ def book_bars_nb(
             old = open_[t, j] - g
             if old < 0.0:
                 old = 0.0
-            off = _slip(slip_model, slip_coef, old, tick[j], half_spread[r, j], sigma[r, j], volume[r, j], u)
-            dc, dp, px, cnt = _fill(fills, cnt, j, t, u, not long, old, off, False, R_ROLL, MARKET, F_FILLED,
-                                    mult[j], tick[j], taker[j], per_comm[j], per_exch[j])
+            dc, dp, px, cnt = _taker(fills, cnt, j, t, u, not long, old, r, R_ROLL, MARKET, F_FILLED, slip_model,
+                                     slip_coef, bars, costs)
             cash += dc
-            base = open_[t, j]
-            off = _slip(slip_model, slip_coef, base, tick[j], half_spread[r, j], sigma[r, j], volume[r, j], u)
-            dc, dp, px, cnt = _fill(fills, cnt, j, t, u, long, base, off, False, R_ROLL, MARKET, F_FILLED,
-                                    mult[j], tick[j], taker[j], per_comm[j], per_exch[j])
+            dc, dp, px, cnt = _taker(fills, cnt, j, t, u, long, open_[t, j], r, R_ROLL, MARKET, F_FILLED, slip_model,
+                                     slip_coef, bars, costs)
             cash += dc
             entry[j] += g
             extreme[j] += g
-        # 1. market orders decided at the last close fill now (open, or the bar's worst price)
+        # 1. market orders decided at the last close fill now (open, or the bar's worst price); sized at the open;
+        # at the open the rest of the bar is still to come (stops see it), at the bar's worst price it is not
         if fill_model != AGGRESSIVE:
-            eq_o = cash
-            for j in range(k):
-                if pos[j] != 0.0:
-                    eq_o += pos[j] * open_[t, j] * mult[j]
+            eq_o = _mark(cash, pos, open_, t, mult)
+            worst = fill_model == CONSERVATIVE
             for j in range(k):
                 if not pend[j]:
                     continue
                 pend[j] = False
-                code = pend_code[j]
-                tw = pend_w[j]
-                for leg in range(2):
-                    p = pos[j]
-                    if leg == 0:
-                        # close first when the target is flat or on the other side
-                        if p == 0.0 or not (tw == 0.0 or (tw > 0.0) != (p > 0.0)):
-                            continue
-                        u = abs(p)
-                        buy = p < 0.0
-                        rc = code if code != 0 else (R_REVERSAL if tw != 0.0 else R_SIGNAL)
-                    else:
-                        if tw == 0.0:
-                            continue
-                        base0 = open_[t, j]
-                        want = tw * eq_o / (base0 * mult[j])
-                        d = _round_units(want - p, lot[j])
-                        if d == 0.0 or (d > 0.0) != (tw > 0.0):
-                            continue
-                        u = abs(d)
-                        buy = d > 0.0
-                        rc = R_SIGNAL
-                    st = F_FILLED
-                    if slip_model == SL_VOLUME and leg == 1:
-                        cap = max_part * volume[r, j]
-                        cap = _round_units(cap, lot[j])
-                        if u > cap:
-                            u = cap
-                            st = F_PARTIAL
-                            pend[j] = True  # the rest follows on the next bars
-                            pend_w[j] = tw
-                            pend_code[j] = 0
-                        if u <= 0.0:
-                            continue
-                    if fill_model == CONSERVATIVE:
-                        base = high[t, j] if buy else low[t, j]
-                    else:
-                        base = open_[t, j]
-                    off = _slip(slip_model, slip_coef, base, tick[j], half_spread[r, j], sigma[r, j], volume[r, j], u)
-                    dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, base, off, False, rc, MARKET, st, mult[j], tick[j],
-                                        taker[j], per_comm[j], per_exch[j])
-                    cash += dc
-                    if leg == 0:
-                        pos[j] = 0.0
-                        continue
-                    if p == 0.0:
-                        entry[j] = px
-                        extreme[j] = px
-                        entry_bar[j] = t
-                        # at the open the rest of the bar is still to come; at the bar's worst price it is not
-                        stop_from[j] = t if fill_model == REALISTIC else t + 1
-                    else:
-                        entry[j] = (entry[j] * abs(p) + px * u) / (abs(p) + u)
-                    pos[j] = p + dp
+                o = open_[t, j]
+                cash, cnt = _to_target(fills, cnt, cash, j, t, pend_w[j], pend_code[j], eq_o, o,
+                                       high[t, j] if worst else o, low[t, j] if worst else o, r, True,
+                                       t if fill_model == REALISTIC else t + 1, lot, max_part, slip_model, slip_coef,
+                                       bars, costs, pos, entry, extreme, entry_bar, stop_from, pend, pend_w, pend_code)
         # 1b. resting entry orders: limits, stops, stop-limits
         for j in range(k):
             if not lim[j]:
@@ -332,43 +390,26 @@ def book_bars_nb(
             if (tif == TIF_DAY and day_id[t] != day_id[lim_t[j]]) or (tif == TIF_IOC and t - lim_t[j] > 1):
                 lim[j] = False
                 w[j] = lim_prev_w[j]
-                if lim_rec[j] < limits.shape[0]:
-                    limits[lim_rec[j]]["status"] = LS_EXPIRED
-                    limits[lim_rec[j]]["done_idx"] = t
+                _end_limit(limits, lim_rec[j], LS_EXPIRED, t)
                 continue
             if limit_timeout > 0 and t - lim_t[j] > limit_timeout:
                 lim[j] = False
                 if timeout_cross and tradable[t, j]:
-                    eq_o = cash
-                    for q in range(k):
-                        if pos[q] != 0.0:
-                            eq_o += pos[q] * open_[t, q] * mult[q]
                     base = open_[t, j]
-                    d = _round_units(lim_w[j] * eq_o / (base * mult[j]) - pos[j], lot[j])
+                    d = _round_units(lim_w[j] * _mark(cash, pos, open_, t, mult) / (base * mult[j]) - pos[j], lot[j])
                     if d != 0.0 and (d > 0.0) == buy:
                         u = abs(d)
-                        off = _slip(slip_model, slip_coef, base, tick[j], half_spread[r, j], sigma[r, j],
-                                    volume[r, j], u)
-                        dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, base, off, False, R_SIGNAL, order_type,
-                                                F_FILLED, mult[j], tick[j], taker[j], per_comm[j], per_exch[j])
+                        dc, dp, px, cnt = _taker(fills, cnt, j, t, u, buy, base, r, R_SIGNAL, order_type, F_FILLED,
+                                                 slip_model, slip_coef, bars, costs)
                         p = pos[j]
-                        if p == 0.0:
-                            entry[j] = px
-                            extreme[j] = px
-                            entry_bar[j] = t
-                        else:
-                            entry[j] = (entry[j] * abs(p) + px * u) / (abs(p) + u)
+                        _add_entry(entry, extreme, entry_bar, j, p, px, u, t)
                         stop_from[j] = t
                         cash += dc
                         pos[j] = p + dp
-                        if lim_rec[j] < limits.shape[0]:
-                            limits[lim_rec[j]]["status"] = LS_CROSSED
-                            limits[lim_rec[j]]["done_idx"] = t
+                        _end_limit(limits, lim_rec[j], LS_CROSSED, t)
                         continue
                 w[j] = lim_prev_w[j]
-                if lim_rec[j] < limits.shape[0]:
-                    limits[lim_rec[j]]["status"] = LS_EXPIRED
-                    limits[lim_rec[j]]["done_idx"] = t
+                _end_limit(limits, lim_rec[j], LS_EXPIRED, t)
                 continue
             if t <= lim_t[j] or not tradable[t, j]:
                 continue
@@ -402,34 +443,23 @@ def book_bars_nb(
                 if not through:
                     continue
             lim[j] = False
-            eq_o = cash
-            for q in range(k):
-                if pos[q] != 0.0:
-                    eq_o += pos[q] * open_[t, q] * mult[q]
-            d = _round_units(lim_w[j] * eq_o / (lp * mult[j]) - pos[j], lot[j])
-            if d != 0.0 and (d > 0.0) == buy:
+            d = _round_units(lim_w[j] * _mark(cash, pos, open_, t, mult) / (lp * mult[j]) - pos[j], lot[j])
+            filled = d != 0.0 and (d > 0.0) == buy
+            if filled:
                 u = abs(d)
                 if maker_fill:
                     dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, lp, 0.0, True, R_SIGNAL, order_type, F_FILLED,
                                             mult[j], tick[j], maker[j], per_comm[j], per_exch[j])
                 else:
-                    off = _slip(slip_model, slip_coef, lp, tick[j], half_spread[r, j], sigma[r, j], volume[r, j], u)
-                    dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, lp, off, False, R_SIGNAL, order_type, F_FILLED,
-                                            mult[j], tick[j], taker[j], per_comm[j], per_exch[j])
+                    dc, dp, px, cnt = _taker(fills, cnt, j, t, u, buy, lp, r, R_SIGNAL, order_type, F_FILLED,
+                                             slip_model, slip_coef, bars, costs)
                 p = pos[j]
-                if p == 0.0:
-                    entry[j] = px
-                    extreme[j] = px
-                    entry_bar[j] = t
-                else:
-                    entry[j] = (entry[j] * abs(p) + px * u) / (abs(p) + u)
+                _add_entry(entry, extreme, entry_bar, j, p, px, u, t)
                 stop_from[j] = t + 1  # where in the bar the order filled is unknown: stops start next bar
                 cash += dc
                 pos[j] = p + dp
-            if lim_rec[j] < limits.shape[0]:
-                # nothing to fill (the size rounds to no lot at the price): the order is void, not filled
-                limits[lim_rec[j]]["status"] = LS_FILLED if d != 0.0 and (d > 0.0) == buy else LS_CANCELLED
-                limits[lim_rec[j]]["done_idx"] = t
+            # nothing to fill (the size rounds to no lot at the price): the order is void, not filled
+            _end_limit(limits, lim_rec[j], LS_FILLED if filled else LS_CANCELLED, t)
         # 2. intrabar stops on this bar's range
         if stop_loss > 0.0 or take_profit > 0.0 or trailing > 0.0:
             for j in range(k):
@@ -479,11 +509,8 @@ def book_bars_nb(
                     code = R_TP
                     level = tp
                 if code != 0:
-                    u = abs(p)
-                    buy = not long
-                    off = _slip(slip_model, slip_coef, level, tick[j], half_spread[r, j], sigma[r, j], volume[r, j], u)
-                    dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, level, off, False, code, MARKET, F_FILLED, mult[j],
-                                        tick[j], taker[j], per_comm[j], per_exch[j])
+                    dc, dp, px, cnt = _taker(fills, cnt, j, t, abs(p), not long, level, r, code, MARKET, F_FILLED,
+                                             slip_model, slip_coef, bars, costs)
                     cash += dc
                     pos[j] = 0.0
                     w[j] = 0.0
@@ -518,9 +545,7 @@ def book_bars_nb(
             for j in range(k):
                 if lim[j]:
                     lim[j] = False
-                    if lim_rec[j] < limits.shape[0]:
-                        limits[lim_rec[j]]["status"] = LS_CANCELLED
-                        limits[lim_rec[j]]["done_idx"] = t
+                    _end_limit(limits, lim_rec[j], LS_CANCELLED, t)
                 w[j] = 0.0
                 pend[j] = False
                 if pos[j] == 0.0:
@@ -530,16 +555,9 @@ def book_bars_nb(
                     pend_w[j] = 0.0
                     pend_code[j] = flatten
                     continue
-                u = abs(pos[j])
-                buy = pos[j] < 0.0
-                base = close[t, j]
-                off = _slip(slip_model, slip_coef, base, tick[j], half_spread[t, j], sigma[t, j], volume[t, j], u)
-                dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, base, off, False, flatten, MARKET, F_FILLED, mult[j],
-                                    tick[j], taker[j], per_comm[j], per_exch[j])
-                cash += dc
-                pos[j] = 0.0
+                cash, cnt = _close_out(fills, cnt, cash, j, t, pos, close, flatten, slip_model, slip_coef, bars, costs)
                 exit_code[t, j] = flatten
-        # 4. the time stop: an exit order like a decision's
+        # 4. the time stop, then the reversals of limit-type entries: an exit order like a decision's
         if max_hold_rows > 0:
             for j in range(k):
                 if pos[j] != 0.0 and not pend[j] and tradable[t, j] and t - entry_bar[j] >= max_hold_rows:
@@ -547,31 +565,14 @@ def book_bars_nb(
                     exit_code[t, j] = R_TIME
                     if lim[j]:
                         lim[j] = False
-                        if lim_rec[j] < limits.shape[0]:
-                            limits[lim_rec[j]]["status"] = LS_CANCELLED
-                            limits[lim_rec[j]]["done_idx"] = t
-                    if fill_model == AGGRESSIVE:
-                        u = abs(pos[j])
-                        buy = pos[j] < 0.0
-                        base = close[t, j]
-                        off = _slip(slip_model, slip_coef, base, tick[j], half_spread[t, j], sigma[t, j],
-                                    volume[t, j], u)
-                        dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, base, off, False, R_TIME, MARKET, F_FILLED,
-                                            mult[j], tick[j], taker[j], per_comm[j], per_exch[j])
-                        cash += dc
-                        pos[j] = 0.0
-                    elif t + 1 < n:
-                        pend[j] = True
-                        pend_w[j] = 0.0
-                        pend_code[j] = R_TIME
+                        _end_limit(limits, lim_rec[j], LS_CANCELLED, t)
+                    cash, cnt = _exit(fills, cnt, cash, j, t, n, fill_model == AGGRESSIVE, R_TIME, pos, close,
+                                      pend, pend_w, pend_code, slip_model, slip_coef, bars, costs)
         # 5. this bar's decisions under the book limits
         gross = 0.0
         for j in range(k):
             gross += abs(w[j])
-        eq_c = cash
-        for j in range(k):
-            if pos[j] != 0.0:
-                eq_c += pos[j] * close[t, j] * mult[j]
+        eq_c = _mark(cash, pos, close, t, mult)
         for j in range(k):
             dv = decision[t, j]
             if not (dv == dv) or dv == 0.0:
@@ -607,116 +608,63 @@ def book_bars_nb(
             rev = pos[j] != 0.0 and (pos[j] > 0.0) != (sgn > 0.0)
             if lim[j]:  # a new decision replaces a resting order
                 lim[j] = False
-                if lim_rec[j] < limits.shape[0]:
-                    limits[lim_rec[j]]["status"] = LS_CANCELLED
-                    limits[lim_rec[j]]["done_idx"] = t
+                _end_limit(limits, lim_rec[j], LS_CANCELLED, t)
             prev_w = w[j] if not rev else 0.0
             gross += abs(new) - abs(w[j])
             w[j] = new
-            if order_type != MARKET:
-                if rev:  # the old side closes at market; the new side rests as a limit or stop
-                    if fill_model == AGGRESSIVE:
-                        u = abs(pos[j])
-                        buy = pos[j] < 0.0
-                        base = close[t, j]
-                        off = _slip(slip_model, slip_coef, base, tick[j], half_spread[t, j], sigma[t, j],
-                                    volume[t, j], u)
-                        dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, base, off, False, R_REVERSAL, MARKET,
-                                            F_FILLED, mult[j], tick[j], taker[j], per_comm[j], per_exch[j])
-                        cash += dc
-                        pos[j] = 0.0
-                    elif t + 1 < n:
-                        pend[j] = True
-                        pend_w[j] = 0.0
-                        pend_code[j] = R_REVERSAL
-                    exit_code[t, j] = R_REVERSAL
-                if t + 1 < n:
-                    off = limit_offset[t, j]
-                    sp = np.nan
-                    if order_type == LIMIT:  # inside the close; a buy limit rounds down, a sell limit up
-                        px = _round_price(close[t, j] - off if sgn > 0.0 else close[t, j] + off, tick[j], sgn < 0.0)
-                    else:  # a stop beyond the close, rounded away from it; a stop-limit's limit beyond the stop
-                        sp = _round_price(close[t, j] + off if sgn > 0.0 else close[t, j] - off, tick[j], sgn > 0.0)
-                        px = sp
-                        if order_type == STOP_LIMIT:
-                            off2 = stop_limit_offset[t, j]
-                            px = _round_price(sp + off2 if sgn > 0.0 else sp - off2, tick[j], sgn < 0.0)
-                    if px > 0.0 and not (sp <= 0.0):
-                        lim[j] = True
-                        lim_w[j] = new
-                        lim_px[j] = px
-                        lim_stop[j] = sp
-                        lim_trig[j] = False
-                        lim_t[j] = t
-                        lim_prev_w[j] = prev_w
-                        lim_rec[j] = nlim
-                        if nlim < limits.shape[0]:
-                            limits[nlim]["id"] = nlim
-                            limits[nlim]["col"] = j
-                            limits[nlim]["idx"] = t
-                            limits[nlim]["done_idx"] = -1
-                            limits[nlim]["trigger_idx"] = -1
-                            limits[nlim]["price"] = px
-                            limits[nlim]["stop"] = sp
-                            limits[nlim]["weight"] = new
-                            limits[nlim]["order_type"] = order_type
-                            limits[nlim]["status"] = 1  # open until something happens
-                        nlim += 1
-                continue
             if rev:
                 exit_code[t, j] = R_REVERSAL
-            if fill_model == AGGRESSIVE:
-                for leg in range(2):
-                    p = pos[j]
-                    if leg == 0:
-                        if not rev:
-                            continue
-                        u = abs(p)
-                        buy = p < 0.0
-                        rc = R_REVERSAL
-                    else:
-                        want = new * eq_c / (close[t, j] * mult[j])
-                        d = _round_units(want - p, lot[j])
-                        if d == 0.0 or (d > 0.0) != (sgn > 0.0):
-                            continue
-                        u = abs(d)
-                        buy = d > 0.0
-                        rc = R_SIGNAL
-                    st = F_FILLED
-                    if slip_model == SL_VOLUME and leg == 1:
-                        cap = _round_units(max_part * volume[t, j], lot[j])
-                        if u > cap:
-                            # an aggressive fill exists only at its decision bar's close: the rest is not
-                            # carried (left pending it would never fill, and would hold off the time stop)
-                            u = cap
-                            st = F_PARTIAL
-                        if u <= 0.0:
-                            continue
-                    base = close[t, j]
-                    off = _slip(slip_model, slip_coef, base, tick[j], half_spread[t, j], sigma[t, j], volume[t, j], u)
-                    dc, dp, px, cnt = _fill(fills, cnt, j, t, u, buy, base, off, False, rc, MARKET, st, mult[j], tick[j],
-                                        taker[j], per_comm[j], per_exch[j])
-                    cash += dc
-                    if leg == 0:
-                        pos[j] = 0.0
-                    else:
-                        if p == 0.0:
-                            entry[j] = px
-                            extreme[j] = px
-                            entry_bar[j] = t
-                            stop_from[j] = t + 1
-                        else:
-                            entry[j] = (entry[j] * abs(p) + px * u) / (abs(p) + u)
-                        pos[j] = p + dp
-            elif t + 1 < n:
-                pend[j] = True
-                pend_w[j] = new
-                pend_code[j] = 0
+            if order_type == MARKET:
+                if fill_model == AGGRESSIVE:
+                    c = close[t, j]
+                    # an aggressive fill exists only at its decision bar's close: the rest of a capped order
+                    # is not carried (left pending it would never fill, and would hold off the time stop)
+                    cash, cnt = _to_target(fills, cnt, cash, j, t, new, 0, eq_c, c, c, c, t, False, t + 1, lot,
+                                           max_part, slip_model, slip_coef, bars, costs, pos, entry, extreme,
+                                           entry_bar, stop_from, pend, pend_w, pend_code)
+                elif t + 1 < n:
+                    pend[j] = True
+                    pend_w[j] = new
+                    pend_code[j] = 0
+                continue
+            if rev:  # the old side closes at market; the new side rests as a limit or stop
+                cash, cnt = _exit(fills, cnt, cash, j, t, n, fill_model == AGGRESSIVE, R_REVERSAL, pos, close,
+                                  pend, pend_w, pend_code, slip_model, slip_coef, bars, costs)
+            if t + 1 < n:
+                off = limit_offset[t, j]
+                sp = np.nan
+                if order_type == LIMIT:  # inside the close; a buy limit rounds down, a sell limit up
+                    px = _round_price(close[t, j] - off if sgn > 0.0 else close[t, j] + off, tick[j], sgn < 0.0)
+                else:  # a stop beyond the close, rounded away from it; a stop-limit's limit beyond the stop
+                    sp = _round_price(close[t, j] + off if sgn > 0.0 else close[t, j] - off, tick[j], sgn > 0.0)
+                    px = sp
+                    if order_type == STOP_LIMIT:
+                        off2 = stop_limit_offset[t, j]
+                        px = _round_price(sp + off2 if sgn > 0.0 else sp - off2, tick[j], sgn < 0.0)
+                if px > 0.0 and not (sp <= 0.0):
+                    lim[j] = True
+                    lim_w[j] = new
+                    lim_px[j] = px
+                    lim_stop[j] = sp
+                    lim_trig[j] = False
+                    lim_t[j] = t
+                    lim_prev_w[j] = prev_w
+                    lim_rec[j] = nlim
+                    if nlim < limits.shape[0]:
+                        limits[nlim]["id"] = nlim
+                        limits[nlim]["col"] = j
+                        limits[nlim]["idx"] = t
+                        limits[nlim]["done_idx"] = -1
+                        limits[nlim]["trigger_idx"] = -1
+                        limits[nlim]["price"] = px
+                        limits[nlim]["stop"] = sp
+                        limits[nlim]["weight"] = new
+                        limits[nlim]["order_type"] = order_type
+                        limits[nlim]["status"] = 1  # open until something happens
+                    nlim += 1
         # 6. the bar's value
-        v = cash
+        v = _mark(cash, pos, close, t, mult)
         for j in range(k):
-            if pos[j] != 0.0:
-                v += pos[j] * close[t, j] * mult[j]
             pos_out[t, j] = pos[j]
             held_out[t, j] = w[j]
         equity = v
@@ -732,35 +680,3 @@ def book_bars_nb(
     is_[S_STOPPED] = 1 if stopped else 0
     is_[S_STOPPED_AT] = stopped_at
 
-
-@njit(cache=True)
-def simulate_book_nb(
-    open_, high, low, close, tradable, decision, day_id, half_spread, sigma, volume, funding, limit_offset,
-    stop_limit_offset, roll_gap,
-    mult, tick, lot, taker, maker, per_comm, per_exch,
-    init_cash, fill_model, slip_model, slip_coef, max_part, stop_loss, take_profit, trailing, stop_first,
-    symbol_cap, gross_cap, daily_loss_limit, max_drawdown, cooloff_rows, max_hold_rows, min_hold_rows, pyramid,
-    order_type, limit_timeout, timeout_cross, tif,
-    fills, limits,
-):
-    """Walk the book once. Returns (n_fills, n_limits, value, cash, pos, held, reason, exit_code, funding paid).
-
-    ``fills`` / ``limits`` are preallocated record buffers; when a count exceeds
-    a buffer's length the caller runs again with a larger one.
-    """
-    n, k = close.shape
-    value = np.empty(n)
-    cash_out = np.empty(n)
-    pos_out = np.zeros((n, k))
-    held_out = np.zeros((n, k))
-    reason = np.zeros((n, k), np.uint8)
-    exit_code = np.zeros((n, k), np.uint8)
-    fs, is_, cf, ci = new_book_state(k, init_cash)
-    # the paper broker runs the same walk one bar at a time (portfolio.book_step)
-    book_bars_nb(0, n, n, open_, high, low, close, tradable, decision, day_id, half_spread, sigma, volume, funding,
-                 limit_offset, stop_limit_offset, roll_gap, mult, tick, lot, taker, maker, per_comm, per_exch,
-                 init_cash, fill_model, slip_model, slip_coef, max_part, stop_loss, take_profit, trailing, stop_first,
-                 symbol_cap, gross_cap, daily_loss_limit, max_drawdown, cooloff_rows, max_hold_rows, min_hold_rows,
-                 pyramid, order_type, limit_timeout, timeout_cross, tif, fills, limits,
-                 fs, is_, cf, ci, value, cash_out, pos_out, held_out, reason, exit_code)
-    return is_[S_CNT], is_[S_NLIM], value, cash_out, pos_out, held_out, reason, exit_code, cf[C_FUNDING].copy()

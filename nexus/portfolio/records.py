@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
+# the prefix every record shares: its number, its column and its bar
+HEAD = [("id", np.int64), ("col", np.int64), ("idx", np.int64)]
+
 order_dt = np.dtype(
-    [
-        ("id", np.int64),
-        ("col", np.int64),
-        ("idx", np.int64),
+    HEAD + [
         ("size", np.float64),
         ("price", np.float64),
         ("fees", np.float64),
@@ -31,10 +31,7 @@ order_dt = np.dtype(
 )
 
 trade_dt = np.dtype(
-    [
-        ("id", np.int64),
-        ("col", np.int64),
-        ("idx", np.int64),
+    HEAD + [
         ("entry_idx", np.int64),
         ("exit_idx", np.int64),
         ("size", np.float64),
@@ -67,10 +64,7 @@ fill_dt = np.dtype(
 # to nothing at the price), 3 expired (time-out or time in force), 4 crossed (time-out, then filled at market);
 # ``done_idx`` is the bar it ended (-1 = resting).
 limit_dt = np.dtype(
-    [
-        ("id", np.int64),
-        ("col", np.int64),
-        ("idx", np.int64),
+    HEAD + [
         ("done_idx", np.int64),
         ("trigger_idx", np.int64),
         ("price", np.float64),
