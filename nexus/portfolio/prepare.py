@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -10,7 +11,8 @@ from nexus.errors import ConfigError
 from nexus.data.frames import Frame, read_frame
 from nexus.portfolio import enums
 from nexus.portfolio.broadcast import to_flex
-from nexus.portfolio.inputs import as_float, check_finite, check_prices, common_width, group_layout, width
+from nexus.portfolio.inputs import (as_float, check_cost_ranges, check_finite, check_prices, common_width,
+                                   group_layout, width)
 
 DUMMY_F = np.zeros((1, 1))
 
@@ -177,3 +179,56 @@ def _raw(val):
     if mod.startswith(("pandas", "polars")):
         return val.to_numpy()
     return val
+
+
+
+# the keywords from_signals and from_targets share (costs, contract terms, starting cash, the clock), with their
+# defaults; their meaning is in from_signals' doc. Array-valued ones broadcast.
+EXECUTION = {
+    "fees": 0.0, "fixed_fees": 0.0, "slippage": 0.0, "slippage_model": "fixed", "max_participation": 0.1,
+    "init_cash": 10_000.0, "multiplier": 1.0, "lot_size": 0.0, "tick_size": 0.0, "leverage": 1.0,
+    "funding_rate": None, "ts": None, "tz": None, "freq": None, "allow_high_fees": False,
+}
+
+
+def execution_options(where: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The options a simulator did not take itself, over :data:`EXECUTION`'s defaults; an unknown name
+    is refused with the valid ones."""
+    unknown = sorted(set(options) - set(EXECUTION))
+    if unknown:
+        raise ConfigError(f"{where}: unknown keyword {unknown[0]!r}; besides its own it takes " + ", ".join(EXECUTION))
+    return {**EXECUTION, **options}
+
+
+# the cost parameters every simulator flexes, and those of them that must not be negative
+COST_PARAMS = ("fees", "fixed_fees", "slippage", "multiplier", "lot_size", "tick_size", "leverage", "funding_rate")
+NONNEG_COSTS = ("fees", "fixed_fees", "slippage", "lot_size", "tick_size", "leverage")
+
+
+def prepare_run(
+    close, ex: dict[str, Any], *, open, high, low, volume, price: str, frames: dict[str, object],
+    params: dict[str, object], nonneg: tuple[str, ...], group_by, cash_sharing,
+) -> tuple[Prepared, int, int]:
+    """:func:`prepare` with the shared :data:`EXECUTION` options ``ex`` checked and flexed beside a simulator's own
+    ``params``. Returns (prepared inputs, price type, slippage model)."""
+    pt = enums.parse(enums.PriceType, price, "price")
+    sm = enums.parse(enums.SlippageModel, ex["slippage_model"], "slippage_model")
+    if not (0.0 < ex["max_participation"] <= 1.0):
+        raise ConfigError("max_participation must be in (0, 1]")
+    costs = {name: ex[name] for name in COST_PARAMS}
+    prep = prepare(
+        close, open=open, high=high, low=low, volume=volume, frames=frames, params={**costs, **params},
+        nonneg=NONNEG_COSTS + nonneg, init_cash=ex["init_cash"], group_by=group_by, cash_sharing=cash_sharing,
+        ts=ex["ts"], tz=ex["tz"], price_type=pt, slip_model=sm,
+    )
+    check_cost_ranges(prep.flex, allow_high_fees=ex["allow_high_fees"])
+    if np.any(prep.flex["multiplier"] <= 0):
+        raise ConfigError("multiplier must be positive (NQ: 20 USD per point)")
+    return prep, pt, sm
+
+
+def record_starts(cap: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each column's first slot in one order buffer of ``cap[j]`` slots per column, and the buffer's size."""
+    rec_start = np.zeros(cap.shape[0], dtype=np.int64)
+    np.cumsum(cap[:-1], out=rec_start[1:])
+    return rec_start, int(cap.sum())

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba
 import numpy as np
 
@@ -14,8 +16,8 @@ from nexus.portfolio.kernels_column import simulate_column_nb
 from nexus.portfolio.kernels_signals import (
     count_signal_bars_nb, simulate_signals_nb, simulate_signals_serial_nb,
 )
-from nexus.portfolio.inputs import check_cost_ranges
-from nexus.portfolio.prepare import blocks, prepare, signal_bars, signal_flex
+from nexus.portfolio.prepare import (blocks, execution_options, prepare_run, record_starts, signal_bars,
+                                     signal_flex)
 from nexus.portfolio.records import order_dt
 
 _NAN = np.full((1, 1), np.nan)
@@ -37,26 +39,12 @@ def simulate_signals(
     size: float | np.ndarray = np.inf,
     size_type: str = "amount",
     price: str = "next_open",
-    fees: float | np.ndarray = 0.0,
-    fixed_fees: float | np.ndarray = 0.0,
-    slippage: float | np.ndarray = 0.0,
-    slippage_model: str = "fixed",
-    max_participation: float = 0.1,
-    init_cash: float | np.ndarray = 10_000.0,
     sl_stop: float | np.ndarray | None = None,
     tp_stop: float | np.ndarray | None = None,
     tsl_stop: float | np.ndarray | None = None,
-    multiplier: float | np.ndarray = 1.0,
-    lot_size: float | np.ndarray = 0.0,
-    tick_size: float | np.ndarray = 0.0,
-    leverage: float | np.ndarray = 1.0,
-    funding_rate: float | np.ndarray | None = None,
     group_by=None,
     cash_sharing: bool = False,
-    ts=None,
-    tz: str | None = None,
-    freq: str | None = None,
-    allow_high_fees: bool = False,
+    **execution: Any,
 ) -> dict:
     """Simulate entry/exit signals over ``[n_bars, n_cols]`` in one numba call.
 
@@ -64,6 +52,11 @@ def simulate_signals(
     parameter broadcasts lazily: a scalar, one value per column, one per bar
     (a 1-D array as long as the bars) or a full matrix; a parameter with more
     columns than ``close`` makes extra columns (a sweep in one call).
+
+    ``execution`` holds the keywords ``from_targets`` takes as well (``prepare.EXECUTION``): ``fees``,
+    ``fixed_fees``, ``slippage``, ``slippage_model`` ("fixed"), ``max_participation`` (0.1),
+    ``init_cash`` (10,000), ``multiplier`` (1), ``lot_size``, ``tick_size``, ``leverage`` (1),
+    ``funding_rate``, ``ts``, ``tz``, ``freq`` and ``allow_high_fees``; any other name is refused.
 
     Execution rules (each has a five-bar test in tests/portfolio/test_rules.py):
 
@@ -114,30 +107,19 @@ def simulate_signals(
     """
     d = enums.parse(enums.Direction, direction, "direction")
     st = enums.parse(enums.SizeType, size_type, "size_type")
-    pt = enums.parse(enums.PriceType, price, "price")
-    sm = enums.parse(enums.SlippageModel, slippage_model, "slippage_model")
+    ex = execution_options("from_signals", execution)
     if entries is None and short_entries is None:
         raise ConfigError("from_signals needs entries= (or short_entries=); pass a boolean array per bar")
     four = short_entries is not None or short_exits is not None
     if four and d == enums.Direction.short:
         raise ConfigError("short_entries/short_exits mean direction='both'; drop direction='short'")
-    if not (0.0 < max_participation <= 1.0):
-        raise ConfigError("max_participation must be in (0, 1]")
     stops = {"sl_stop": sl_stop, "tp_stop": tp_stop, "tsl_stop": tsl_stop}
-    params = {
-        "size": size, "fees": fees, "fixed_fees": fixed_fees, "slippage": slippage,
-        "multiplier": multiplier, "lot_size": lot_size, "tick_size": tick_size, "leverage": leverage,
-        "funding_rate": funding_rate, **stops,
-    }
     frames = {"entries": entries, "exits": exits, "short_entries": short_entries, "short_exits": short_exits}
-    prep = prepare(
-        close, open=open, high=high, low=low, volume=volume, frames=frames, params=params,
-        nonneg=("fees", "fixed_fees", "slippage", "lot_size", "tick_size", "leverage", "sl_stop", "tp_stop",
-                "tsl_stop"),
-        init_cash=init_cash, group_by=group_by, cash_sharing=cash_sharing, ts=ts, tz=tz, price_type=pt,
-        slip_model=sm,
+    prep, pt, sm = prepare_run(
+        close, ex, open=open, high=high, low=low, volume=volume, price=price, frames=frames,
+        params={"size": size, **stops}, nonneg=("sl_stop", "tp_stop", "tsl_stop"), group_by=group_by,
+        cash_sharing=cash_sharing,
     )
-    check_cost_ranges(prep.flex, allow_high_fees=allow_high_fees)
     n, m, fx = prep.n, prep.m, prep.flex
     fr = fx["__frames__"]
     sig = {k: signal_flex(fr.get(k), n, m, k) for k in frames}
@@ -149,8 +131,6 @@ def simulate_signals(
         le, lx, se, sx = sig["short_entries"], sig["short_exits"], sig["entries"], sig["exits"]
     else:
         le, lx, se, sx = sig["entries"], sig["short_exits"], sig["exits"], sig["short_entries"]
-    if np.any(fx["multiplier"] <= 0):
-        raise ConfigError("multiplier must be positive (NQ: 20 USD per point)")
     if np.any(fx["size"] < 0) or np.isnan(fx["size"]).any():
         raise ConfigError("size must be non-negative (direction comes from the signals)")
     use_stops = any(v is not None for v in stops.values())
@@ -162,9 +142,7 @@ def simulate_signals(
 
     counts_bound = count_signal_bars_nb(n, m, le, lx, se, sx)
     cap = counts_bound * (3 if use_stops else 2)
-    rec_start = np.zeros(m, dtype=np.int64)
-    np.cumsum(cap[:-1], out=rec_start[1:])
-    total = int(cap.sum())
+    rec_start, total = record_starts(cap)
     kg = prep.kernel_groups
     g = kg.shape[0] - 1
     # blocks of ~8 adjacent columns (one cache line of float64 per row), at least one per thread
@@ -184,7 +162,7 @@ def simulate_signals(
             counts = simulate_column_nb(
                 n, prep.close[:, 0], prep.open, prep.high, prep.low, prep.volume, prep.has_open, prep.has_high,
                 prep.has_low, le, lx, se, sx, cand, fx["size"], st, pt, fx["fees"], fx["fixed_fees"],
-                fx["slippage"], sm, float(max_participation), prep.init_cash, fx["multiplier"], fx["lot_size"],
+                fx["slippage"], sm, float(ex["max_participation"]), prep.init_cash, fx["multiplier"], fx["lot_size"],
                 fx["tick_size"], fx["leverage"], rec_start, buf, value[:, 0], cash_out[:, 0], pos_out[:, 0],
                 save_value, save_cash, save_pos,
             )
@@ -194,7 +172,7 @@ def simulate_signals(
         counts = kern(
             n, prep.close, prep.open, prep.high, prep.low, prep.volume, prep.has_open, prep.has_high, prep.has_low,
             le, lx, se, sx, fx["size"], st, pt,
-            fx["fees"], fx["fixed_fees"], fx["slippage"], sm, float(max_participation),
+            fx["fees"], fx["fixed_fees"], fx["slippage"], sm, float(ex["max_participation"]),
             prep.init_cash, sl_a, tp_a, tsl_a, use_stops,
             fx["multiplier"], fx["lot_size"], fx["tick_size"], fx["leverage"], funding, has_funding,
             kg, bs, rec_start, buf, value, cash_out, pos_out, save_cash, save_pos,
@@ -203,5 +181,5 @@ def simulate_signals(
 
     # the column kernel's value is computed on first access, as cash and position are: the simulation
     # itself then reads the prices once and writes only the orders (what vectorbt's from_signals does)
-    return dict(run=run, rec_start=rec_start, n=n, n_cols=m, prep=prep, mult=fx["multiplier"], freq=freq,
+    return dict(run=run, rec_start=rec_start, n=n, n_cols=m, prep=prep, mult=fx["multiplier"], freq=ex["freq"],
                 lazy_value=column_case)

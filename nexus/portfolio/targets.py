@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from nexus.errors import ConfigError
 from nexus.portfolio import enums
 from nexus.portfolio.kernels_targets import count_target_bars_nb, simulate_targets_nb
-from nexus.portfolio.inputs import check_cost_ranges
-from nexus.portfolio.prepare import prepare
+from nexus.portfolio.prepare import execution_options, prepare_run, record_starts
 from nexus.portfolio.records import order_dt
 
 
@@ -26,23 +27,9 @@ def simulate_targets(
     volume=None,
     price: str = "next_open",
     rebalance_threshold: float | np.ndarray = 0.0,
-    fees: float | np.ndarray = 0.0,
-    fixed_fees: float | np.ndarray = 0.0,
-    slippage: float | np.ndarray = 0.0,
-    slippage_model: str = "fixed",
-    max_participation: float = 0.1,
-    init_cash: float | np.ndarray = 10_000.0,
-    multiplier: float | np.ndarray = 1.0,
-    lot_size: float | np.ndarray = 0.0,
-    tick_size: float | np.ndarray = 0.0,
-    leverage: float | np.ndarray = 1.0,
-    funding_rate: float | np.ndarray | None = None,
     group_by=True,
     cash_sharing: bool = True,
-    ts=None,
-    tz: str | None = None,
-    freq: str | None = None,
-    allow_high_fees: bool = False,
+    **execution: Any,
 ) -> dict:
     """Rebalance toward target positions, one column per asset, cash shared within each group.
 
@@ -61,7 +48,7 @@ def simulate_targets(
       group's equity (see ``from_signals``), so a buy may fill partly.
     - ``rebalance_threshold``: skip a column whose trade would be smaller than
       this fraction of the group's value (a target of 0 always closes).
-    - Costs, rounding, multiplier and funding as in ``from_signals``; a
+    - Costs, rounding, multiplier, funding and the other ``execution`` keywords as in ``from_signals``; a
       reversal is a close then an open. Orders carry reason "rebalance".
 
     >>> import numpy as np
@@ -73,22 +60,12 @@ def simulate_targets(
     ([50.0, 25.0], 1100.0)
     """
     tt = enums.parse(enums.TargetType, target_type, "target_type")
-    pt = enums.parse(enums.PriceType, price, "price")
-    sm = enums.parse(enums.SlippageModel, slippage_model, "slippage_model")
-    if not (0.0 < max_participation <= 1.0):
-        raise ConfigError("max_participation must be in (0, 1]")
-    params = {
-        "fees": fees, "fixed_fees": fixed_fees, "slippage": slippage, "multiplier": multiplier,
-        "lot_size": lot_size, "tick_size": tick_size, "leverage": leverage, "funding_rate": funding_rate,
-        "rebalance_threshold": rebalance_threshold,
-    }
-    prep = prepare(
-        close, open=open, high=high, low=low, volume=volume, frames={"target": target}, params=params,
-        nonneg=("fees", "fixed_fees", "slippage", "lot_size", "tick_size", "leverage", "rebalance_threshold"),
-        init_cash=init_cash, group_by=group_by, cash_sharing=cash_sharing,
-        ts=ts, tz=tz, price_type=pt, slip_model=sm,
+    ex = execution_options("from_targets", execution)
+    prep, pt, sm = prepare_run(
+        close, ex, open=open, high=high, low=low, volume=volume, price=price, frames={"target": target},
+        params={"rebalance_threshold": rebalance_threshold}, nonneg=("rebalance_threshold",), group_by=group_by,
+        cash_sharing=cash_sharing,
     )
-    check_cost_ranges(prep.flex, allow_high_fees=allow_high_fees)
     n, m, fx = prep.n, prep.m, prep.flex
     tgt = fx["__frames__"]["target"].values
     if tgt.dtype != np.float64:
@@ -96,14 +73,10 @@ def simulate_targets(
     if np.isinf(tgt).any():
         r, c = np.argwhere(np.isinf(tgt))[0]
         raise ConfigError(f"target row {r}, column {c}: infinite; use NaN to leave a column alone")
-    if np.any(fx["multiplier"] <= 0):
-        raise ConfigError("multiplier must be positive")
     funding = fx.get("funding_rate", np.zeros((1, 1)))
     has_funding = "funding_rate" in fx
     cap = count_target_bars_nb(n, m, tgt) * 2
-    rec_start = np.zeros(m, dtype=np.int64)
-    np.cumsum(cap[:-1], out=rec_start[1:])
-    total = int(cap.sum())
+    rec_start, total = record_starts(cap)
     kg = prep.kernel_groups
     g = kg.shape[0] - 1
 
@@ -114,11 +87,11 @@ def simulate_targets(
         pos_out = np.empty((n, m)) if save_pos else np.empty((1, 1))
         counts = simulate_targets_nb(
             n, prep.close, prep.open, prep.high, prep.low, prep.volume, prep.has_open, prep.has_high, prep.has_low,
-            tgt, tt, pt, fx["fees"], fx["fixed_fees"], fx["slippage"], sm, float(max_participation),
+            tgt, tt, pt, fx["fees"], fx["fixed_fees"], fx["slippage"], sm, float(ex["max_participation"]),
             prep.init_cash, fx["multiplier"], fx["lot_size"], fx["tick_size"], fx["leverage"],
             fx["rebalance_threshold"], funding, has_funding, kg, rec_start, buf, value, cash_out, pos_out,
             save_cash, save_pos,
         )
         return buf, counts, value, cash_out, pos_out
 
-    return dict(run=run, rec_start=rec_start, n=n, n_cols=m, prep=prep, mult=fx["multiplier"], freq=freq)
+    return dict(run=run, rec_start=rec_start, n=n, n_cols=m, prep=prep, mult=fx["multiplier"], freq=ex["freq"])

@@ -33,3 +33,21 @@ def test_leverage_zero_or_negative_is_refused():
         nx.Portfolio.from_signals(CLOSE, ENTRIES, EXITS, leverage=0.0, price="close")
     with pytest.raises(ConfigError, match="leverage"):
         nx.Portfolio.from_targets(CLOSE, np.full(5, 0.5), leverage=0.0, price="close")
+
+
+def test_an_unknown_keyword_is_refused_with_the_valid_ones():
+    # a misspelt cost must not pass silently as a default (fee= for fees=)
+    with pytest.raises(ConfigError, match=r"from_signals: unknown keyword 'fee'.*fees, fixed_fees"):
+        nx.Portfolio.from_signals(CLOSE, ENTRIES, EXITS, fee=0.001, price="close")
+    with pytest.raises(ConfigError, match=r"from_targets: unknown keyword 'slipage'.*slippage_model"):
+        nx.Portfolio.from_targets(CLOSE, np.full(5, 0.5), slipage=0.001, price="close")
+
+
+def test_the_shared_costs_mean_the_same_in_both_simulators():
+    # one long of 10 units at 10, closed at 12: fees 0.1 % of each notional plus 1 per order, by hand
+    kw = dict(fees=0.001, fixed_fees=1.0, price="close", init_cash=1_000.0)
+    sig = nx.Portfolio.from_signals(CLOSE, ENTRIES, EXITS, size=10.0, **kw)
+    tgt = nx.Portfolio.from_targets(CLOSE, np.array([10.0, np.nan, 0.0, np.nan, np.nan]), target_type="amount", **kw)
+    by_hand = 1_000.0 + 10 * (12.0 - 10.0) - (0.001 * 100.0 + 1.0) - (0.001 * 120.0 + 1.0)
+    assert float(sig.value[-1]) == pytest.approx(by_hand, abs=1e-12)
+    assert float(np.ravel(tgt.value)[-1]) == pytest.approx(by_hand, abs=1e-12)
