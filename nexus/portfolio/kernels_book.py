@@ -128,7 +128,11 @@ def _round_units(u, lot):
     return u
 
 
-@njit(cache=True)
+# The helpers from here to the state layout are inlined into the walk (numba inline="always"): each takes
+# many arrays, and a real call per fill costs more than the fill itself; inlined, the walk is faster than
+# when the same code stood written out at every place (scripts/bench.py book). CPython passes a call of
+# more than 30 arguments as *args, which numba cannot inline: keep each helper under that.
+@njit(cache=True, inline="always")
 def _taker(fills, cnt, j, t, u, buy, base, row, reason, otype, status, slip_model, slip_coef, bars, costs):
     """A taker fill of ``u`` units at ``base`` moved by the slippage model, which reads row ``row`` of
     ``bars`` = (half spread, sigma, volume): the last row the fill may know. ``costs`` = (multiplier,
@@ -140,7 +144,7 @@ def _taker(fills, cnt, j, t, u, buy, base, row, reason, otype, status, slip_mode
                  per_comm[j], per_exch[j])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _add_entry(entry, extreme, entry_bar, j, p, px, u, t):
     """A fill of ``u`` units at ``px`` opens (``p == 0``) or adds to a position of ``p`` units."""
     if p == 0.0:
@@ -151,7 +155,7 @@ def _add_entry(entry, extreme, entry_bar, j, p, px, u, t):
         entry[j] = (entry[j] * abs(p) + px * u) / (abs(p) + u)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _mark(cash, pos, price, t, mult):
     """Cash plus every position marked at row ``t`` of ``price``."""
     v = cash
@@ -161,7 +165,7 @@ def _mark(cash, pos, price, t, mult):
     return v
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _end_limit(limits, rec, status, t):
     """How a resting order ended (a short buffer is sized again by the caller, so the record may not exist)."""
     if rec < limits.shape[0]:
@@ -169,7 +173,7 @@ def _end_limit(limits, rec, status, t):
         limits[rec]["done_idx"] = t
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _close_out(fills, cnt, cash, j, t, pos, close, reason, slip_model, slip_coef, bars, costs):
     """Flatten column ``j`` at this bar's close plus slippage. Returns (cash, count)."""
     u = abs(pos[j])
@@ -178,7 +182,8 @@ def _close_out(fills, cnt, cash, j, t, pos, close, reason, slip_model, slip_coef
     pos[j] = 0.0
     return cash + dc, cnt
 
-@njit(cache=True)
+
+@njit(cache=True, inline="always")
 def _exit(fills, cnt, cash, j, t, n, now, reason, pos, close, pend, pend_w, pend_code, slip_model, slip_coef, bars,
           costs):
     """An exit order for column ``j``: filled at this close (``now``, the aggressive fill) or sent to the
@@ -192,7 +197,7 @@ def _exit(fills, cnt, cash, j, t, n, now, reason, pos, close, pend, pend_w, pend
     return cash, cnt
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _to_target(fills, cnt, cash, j, t, tw, code, eq, size_px, buy_px, sell_px, row, carry, first_stop, lot, max_part,
                slip_model, slip_coef, bars, costs, pos, entry, extreme, entry_bar, stop_from, pend, pend_w, pend_code):
     """Market orders taking column ``j`` to weight ``tw`` of equity ``eq``: a close first when the target
