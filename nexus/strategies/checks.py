@@ -20,7 +20,7 @@ warm-up when that length is at most ``warmup + 1``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -60,21 +60,18 @@ def _named(out: Any) -> dict[str, np.ndarray]:
 
 
 class _PerStrategy:
-    """A check's per-strategy results (each with its own ``ok``); ``ok`` when every strategy passes."""
+    """A check's per-strategy results, a dict held in the field named by ``_field`` (each result with
+    its own ``ok``); ``ok`` when every strategy passes. A subclass writes ``summary()``."""
 
-    def _each(self) -> Iterable[Any]:
-        raise NotImplementedError
+    _field = ""
 
     @property
     def ok(self) -> bool:
-        return all(r.ok for r in self._each())
-
-    def summary(self) -> str:
-        raise NotImplementedError
+        return all(r.ok for r in getattr(self, self._field).values())
 
     def raise_if_failed(self) -> None:
         if not self.ok:
-            raise AssertionError(self.summary())
+            raise AssertionError(self.summary())  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -84,8 +81,7 @@ class LookaheadReport(_PerStrategy):
     reports: dict[str, CausalityReport]
     n_bars: int
 
-    def _each(self) -> Iterable[CausalityReport]:
-        return self.reports.values()
+    _field = "reports"
 
     @property
     def leaking(self) -> list[str]:
@@ -156,8 +152,7 @@ class WarmupResult:
 class WarmupReport(_PerStrategy):
     results: dict[str, WarmupResult] = field(default_factory=dict)
 
-    def _each(self) -> Iterable[WarmupResult]:
-        return self.results.values()
+    _field = "results"
 
     def summary(self) -> str:
         lines = [f"{'strategy':24s} {'declared':>8s} {'converged':>9s}  history: signal mismatch / max conf dev"]
